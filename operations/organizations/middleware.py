@@ -1,0 +1,18 @@
+from django.shortcuts import render
+from django_tenants.middleware.main import TenantMainMiddleware
+
+
+class OrganizationMiddleware(TenantMainMiddleware):
+    """Routes a request to its organization's schema by host name.
+
+    Only verified domains of active organizations route; every other host gets a friendly 404
+    page (never a 500, never another organization's site)."""
+
+    def get_tenant(self, domain_model, hostname):
+        domain = domain_model.objects.select_related("tenant").get(
+            domain=hostname, is_verified=True, tenant__is_active=True, tenant__is_template=False
+        )
+        return domain.tenant
+
+    def no_tenant_found(self, request, hostname):
+        return render(request, "errors/unknown_host.html", {"hostname": hostname}, status=404)
