@@ -1,4 +1,8 @@
-"""The one error type of the domain. Each module subclasses it; surfaces map it to HTTP in one place."""
+"""The one error type of the domain. Each module subclasses it; surfaces map it to HTTP in one place
+(operations.core.http)."""
+
+# Codes that mean something other than "your input was wrong" (400).
+STATUS_BY_CODE = {"forbidden": 403, "not_found": 404, "conflict": 409, "busy": 503}
 
 
 class DomainError(Exception):
@@ -6,7 +10,6 @@ class DomainError(Exception):
     written for the person who asked, and safe to show them."""
 
     code = "invalid"
-    status = 400
 
     def __init__(self, message: str, *, code: str | None = None, **details):
         super().__init__(message)
@@ -17,3 +20,7 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def http_status(self) -> int:
+        return STATUS_BY_CODE.get(self.code, 400)

@@ -165,6 +165,22 @@ def organization_deactivate(*, organization: Organization, actor: User | None = 
     return organization
 
 
+def organization_delete(*, organization: Organization) -> None:
+    """Erase an organization and everything it owns: schema, domains, memberships, role groups.
+
+    Irreversible; for the platform operator and test harnesses. Not one transaction with the
+    caller's work: DROP SCHEMA takes locks that should not wait behind anything else."""
+    if organization.is_template or organization.schema_name == get_public_schema_name():
+        raise OrganizationError("The platform's own schemas cannot be deleted.", code="forbidden")
+    with transaction.atomic():
+        groups = Group.objects.filter(name__startswith=f"{organization.schema_name}:")
+        User.groups.through.objects.filter(group__in=groups).delete()
+        # Raw delete: the ORM would look for Wagtail's group grants in the public schema, where
+        # they do not exist; they vanish with the organization's schema.
+        groups._raw_delete(groups.db)
+        organization.delete(force_drop=True)
+
+
 def _snapshot(organization: Organization) -> dict:
     return {
         "name": organization.name, "name_en": organization.name_en, "slug": organization.slug,

@@ -1,0 +1,37 @@
+# Tessera: `make run` starts everything, `make test` runs the suite. Both install what they need.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: install run test bench browsers lock clean-data
+
+$(STAMP): pyproject.toml config/constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c config/constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Start web, Celery worker and beat with demo organizations (embedded services when no URL is set).
+run: install
+	$(BIN)/python -m config.dev
+
+## Run the whole test suite against real PostgreSQL and Redis (DATABASE_URL/REDIS_URL, else embedded).
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Benchmarks: `make bench` runs all, `make bench NAME=provision` one. Results in tests/bench/results/.
+bench: install
+	$(BIN)/python -m pytest tests/bench/$(if $(NAME),bench_$(NAME).py,) -s -q --no-header -p no:warnings
+
+## Refresh the pinned versions after changing pyproject.toml.
+lock: install
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^tessera' > config/constraints.txt
+
+## Stop the embedded services and delete their data.
+clean-data:
+	-$(BIN)/python -m config.embedded stop
+	rm -rf .data

@@ -1,0 +1,102 @@
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_context
+
+from operations.accounts.models import User
+from operations.organizations.models import Organization
+from operations.organizations.roles import role_permissions_forget
+from operations.organizations.services import (
+    membership_invite,
+    organization_create,
+    organization_template_ensure,
+    platform_tenant_ensure,
+)
+from tests import harness
+
+# Two organizations prepared once per test run (and kept with --reuse-db); tests run inside
+# pytest-django's per-test transaction, whose rollback also undoes writes in tenant schemas.
+SESSION_ORGANIZATIONS = {
+    "alpha": {"name": "Alpha Events", "owner_email": "owner@alpha.test", "timezone": "Asia/Seoul"},
+    "beta": {"name": "Beta Festival", "owner_email": "owner@beta.test", "timezone": "Europe/Berlin"},
+}
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        platform_tenant_ensure()
+        organization_template_ensure()
+        for slug, fields in SESSION_ORGANIZATIONS.items():
+            if not Organization.objects.filter(slug=slug).exists():
+                organization_create(slug=slug, **fields)
+        for user in User.objects.filter(email__in=[f["owner_email"] for f in SESSION_ORGANIZATIONS.values()]):
+            user.set_password(PASSWORD)
+            user.save(update_fields=["password"])
+        role_permissions_forget()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test():
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def org_a(db) -> Organization:
+    return Organization.objects.get(slug="alpha")
+
+
+@pytest.fixture
+def org_b(db) -> Organization:
+    return Organization.objects.get(slug="beta")
+
+
+@pytest.fixture
+def member(db):
+    """member(organization, role) -> a user holding that role there, password PASSWORD."""
+
+    def make(organization: Organization, role: str, email: str | None = None) -> User:
+        email = email or f"{role}-{User.objects.count()}@{organization.slug}.test"
+        membership = membership_invite(organization=organization, email=email, role=role, actor=None)
+        user = membership.user
+        user.set_password(PASSWORD)
+        user.save(update_fields=["password"])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def site_client():
+    """site_client(organization=None, user=None) -> a test client on that host (root domain if None)."""
+
+    def make(organization: Organization | None = None, user: User | None = None) -> Client:
+        host = organization.primary_host() if organization else "localhost"
+        client = Client(HTTP_HOST=host)
+        if user is not None:
+            client.force_login(user, backend="operations.accounts.backends.EmailBackend")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def in_schema():
+    """in_schema(organization) -> context manager that runs queries in the organization's schema."""
+    return lambda organization: schema_context(organization.schema_name)
+
+
+@pytest.fixture
+def committed_org(django_db_blocker):
+    with django_db_blocker.unblock(), harness.committed_organization() as organization:
+        yield organization
+
+
+@pytest.fixture(scope="session")
+def platform_server(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        server = harness.ServerProcess()
+    yield server
+    server.stop()
