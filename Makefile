@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench browsers lock clean-data
+.PHONY: install browsers run test bench lock clean-data
 
 $(STAMP): pyproject.toml config/constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,17 +15,27 @@ $(STAMP): pyproject.toml config/constraints.txt
 
 install: $(STAMP)
 
+## Chromium for the browser tests (Debian's package; Playwright's own download is not used).
+CHROMIUM ?= /usr/bin/chromium
+browsers:
+	@if [ -x "$(CHROMIUM)" ] || [ -n "$$CHROMIUM_PATH" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  echo "Installing Chromium for the browser tests (apt-get install chromium)…"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	else echo "Install Chromium, or set CHROMIUM_PATH to a Chromium or Chrome binary, for the browser tests."; exit 1; fi
+
 ## Start web, Celery worker and beat with demo organizations (embedded services when no URL is set).
 run: install
 	$(BIN)/python -m config.dev
 
 ## Run the whole test suite against real PostgreSQL and Redis (DATABASE_URL/REDIS_URL, else embedded).
-test: install
+test: install browsers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Benchmarks: `make bench` runs all, `make bench NAME=provision` one. Results in tests/bench/results/.
 bench: install
-	$(BIN)/python -m pytest tests/bench/$(if $(NAME),bench_$(NAME).py,) -s -q --no-header -p no:warnings
+	$(BIN)/python -m pytest tests/bench/$(if $(NAME),bench_$(NAME).py,) -o python_files="bench_*.py" -s -q --no-header -p no:warnings
 
 ## Refresh the pinned versions after changing pyproject.toml.
 lock: install

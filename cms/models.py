@@ -74,10 +74,14 @@ class Branding(BaseSiteSetting):
             try:
                 ratio = contrast_ratio(value, self.background_colour)
             except ValueError:
+                errors[field] = "Use a colour like #1d4ed8."
                 continue
             if ratio < 4.5:
                 errors[field] = (
                     f"Contrast with the background is {ratio:.1f}:1; WCAG AA needs 4.5:1 for text."
                 )
+        # Buttons put white text on the primary colour.
+        if "primary_colour" not in errors and contrast_ratio(self.primary_colour, "#ffffff") < 4.5:
+            errors["primary_colour"] = "White button text on this colour fails WCAG AA (4.5:1); choose a darker colour."
         if errors:
             raise ValidationError(errors)

@@ -88,3 +88,32 @@ class ServerProcess:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+class CeleryWorkerProcess:
+    """A real Celery worker (own process, real broker) for tests of health and background work."""
+
+    def __init__(self):
+        env = os.environ.copy()
+        env.update(DJANGO_SETTINGS_MODULE="config.settings_test")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--without-mingle",
+             "--without-gossip", "--loglevel=WARNING"],
+            cwd=BASE_DIR, env=env,
+        )
+
+    def wait_until_answering(self, app, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("the Celery worker exited while starting")
+            if app.control.ping(timeout=0.5):
+                return
+        raise RuntimeError("the Celery worker did not answer in time")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()

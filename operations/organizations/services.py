@@ -168,17 +168,20 @@ def organization_deactivate(*, organization: Organization, actor: User | None = 
 def organization_delete(*, organization: Organization) -> None:
     """Erase an organization and everything it owns: schema, domains, memberships, role groups.
 
-    Irreversible; for the platform operator and test harnesses. Not one transaction with the
-    caller's work: DROP SCHEMA takes locks that should not wait behind anything else."""
+    Irreversible; for the platform operator and test harnesses. The schema goes first, in its own
+    transaction: deleting the role groups queues deferred foreign-key checks on tables inside the
+    schema, and dropping those tables in the same transaction makes the commit fail."""
     if organization.is_template or organization.schema_name == get_public_schema_name():
         raise OrganizationError("The platform's own schemas cannot be deleted.", code="forbidden")
+    with transaction.atomic():
+        organization._drop_schema(force_drop=True)
     with transaction.atomic():
         groups = Group.objects.filter(name__startswith=f"{organization.schema_name}:")
         User.groups.through.objects.filter(group__in=groups).delete()
         # Raw delete: the ORM would look for Wagtail's group grants in the public schema, where
-        # they do not exist; they vanish with the organization's schema.
+        # they do not exist; they went with the organization's schema.
         groups._raw_delete(groups.db)
-        organization.delete(force_drop=True)
+        organization.delete()
 
 
 def _snapshot(organization: Organization) -> dict:

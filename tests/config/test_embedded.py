@@ -1,0 +1,39 @@
+"""The embedded services used when no URL is set: started once, reused, data kept across restarts."""
+
+import redis
+
+from config import embedded
+
+
+def test_service_urls_in_the_environment_are_used_as_given():
+    environ = {"DATABASE_URL": "postgres://db/x", "REDIS_URL": "redis://r:6379/0", "ELASTICSEARCH_URL": "http://es:9200"}
+    assert embedded.fill_environment(environ) == {}
+    assert environ["DATABASE_URL"] == "postgres://db/x"
+
+
+def test_redis_is_started_reused_and_keeps_its_data_across_a_restart(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedded, "DATA_DIR", tmp_path)
+    url = embedded.ensure_redis()
+    try:
+        client = redis.Redis.from_url(url)
+        client.set("survives", "yes")
+        pid = (tmp_path / "redis" / "redis.pid").read_text()
+        assert embedded.ensure_redis() == url  # reused, not restarted
+        assert (tmp_path / "redis" / "redis.pid").read_text() == pid
+
+        embedded.stop_redis()
+        assert not (tmp_path / "redis" / "redis.pid").exists()
+        url = embedded.ensure_redis()
+        assert redis.Redis.from_url(url).get("survives") == b"yes"
+    finally:
+        embedded.stop_redis()
+
+
+def test_search_server_reports_whether_it_started_empty(tmp_path, monkeypatch):
+    monkeypatch.setattr(embedded, "DATA_DIR", tmp_path)
+    try:
+        url, started = embedded.ensure_search()
+        assert started and embedded._http_ok(url)
+        assert embedded.ensure_search() == (url, False)
+    finally:
+        embedded.stop_search()
