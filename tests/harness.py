@@ -36,6 +36,14 @@ def committed_organization(prefix: str = "run", **fields):
         organization_delete(organization=organization)
 
 
+def _terminate(process: subprocess.Popen, timeout: float = 15) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -83,11 +91,7 @@ class ServerProcess:
         return f"http://{host}:{self.port}{path}"
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        _terminate(self.process)
 
 
 class CeleryWorkerProcess:
@@ -112,8 +116,4 @@ class CeleryWorkerProcess:
         raise RuntimeError("the Celery worker did not answer in time")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        _terminate(self.process)
