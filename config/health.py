@@ -22,7 +22,7 @@ def _redis():
 
 
 def _celery():
-    replies = celery_app.control.ping(timeout=0.5)
+    replies = celery_app.control.ping(timeout=1.0)
     if not replies:
         raise RuntimeError("no worker answered")
     return {"workers": len(replies)}
