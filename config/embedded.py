@@ -98,6 +98,9 @@ def ensure_postgres() -> str:
         # cleanup_mode=None leaves the server running after this process exits: a development
         # stack outlives the command that started it, and stop_all() stops it explicitly.
         server = pgserver.get_server(DATA_DIR / "postgres", cleanup_mode=None)
+        # get_server() hands back a handle cached in this process even when the server has been
+        # stopped since; make sure it is running (a no-op when it is).
+        server.ensure_postgres_running()
         socket_dir = str(server.get_postmaster_info().socket_dir)
         with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True) as conn:
             exists = conn.execute(

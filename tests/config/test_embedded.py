@@ -37,3 +37,26 @@ def test_search_server_reports_whether_it_started_empty(tmp_path, monkeypatch):
         assert embedded.ensure_search() == (url, False)
     finally:
         embedded.stop_search()
+
+
+def test_postgres_is_started_reused_and_keeps_its_data_across_a_restart(tmp_path, monkeypatch):
+    import psycopg
+    from urllib.parse import unquote, urlparse
+
+    monkeypatch.setattr(embedded, "DATA_DIR", tmp_path)
+    url = embedded.ensure_postgres()
+    try:
+        host = unquote(urlparse(url).netloc.split("@")[1])
+        with psycopg.connect(host=host, user="postgres", dbname="tessera", autocommit=True) as conn:
+            conn.execute("CREATE TABLE kept (value text)")
+            conn.execute("INSERT INTO kept VALUES ('yes')")
+        assert embedded.ensure_postgres() == url  # reused
+
+        embedded.stop_postgres()
+        assert not (tmp_path / "postgres" / "postmaster.pid").exists()
+        url = embedded.ensure_postgres()
+        host = unquote(urlparse(url).netloc.split("@")[1])
+        with psycopg.connect(host=host, user="postgres", dbname="tessera") as conn:
+            assert conn.execute("SELECT value FROM kept").fetchone() == ("yes",)
+    finally:
+        embedded.stop_postgres()
