@@ -40,7 +40,7 @@ SHARED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.admin",
+    "operations.accounts.admin_site.PlatformAdminConfig",  # django.contrib.admin, operators only
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
@@ -177,6 +177,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PLATFORM_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = PLATFORM_SCHEME
+# django-axes owns failed sign-in limits; allauth's own would answer first with a form error.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))

@@ -22,3 +22,5 @@ ELASTICSEARCH_INDEX_PREFIX = f"test-{os.getpid()}"
 # The test server (gunicorn, DEBUG off) serves static files straight from the apps.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Cache keys of one test run never meet those of another run or of the development server.
+CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405

@@ -5,3 +5,6 @@ class Config(AppConfig):
     name = "operations.accounts"
     label = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from operations.accounts import receivers  # noqa: F401

@@ -65,6 +65,8 @@ class Domain(DomainMixin):
     """A host name that reaches an organization. Subdomains of the platform are verified when
     created; a custom domain routes only once its DNS TXT record has been verified."""
 
+    # Not primary unless said so: links are built from the primary domain.
+    is_primary = models.BooleanField(default=False, db_index=True)
     is_verified = models.BooleanField(default=False)
     verification_token = models.CharField(max_length=64, default=secrets.token_urlsafe, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

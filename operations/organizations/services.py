@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.module_loading import import_string
 from django_tenants.utils import get_public_schema_name, schema_context
 
@@ -85,6 +85,17 @@ def organization_create(
         contact_email = _email_validate(contact_email)
 
     organization_template_ensure()
+    try:
+        organization = _organization_create_atomically(
+            slug=slug, name=name, name_en=name_en, timezone=timezone, locale=locale,
+            contact_email=contact_email or owner_email, owner_email=owner_email, actor=actor,
+        )
+    except IntegrityError:  # another request took the slug between our check and our insert
+        raise OrganizationError(f"An organization with the address “{slug}” already exists.", code="slug_taken") from None
+    return organization
+
+
+def _organization_create_atomically(*, slug, name, name_en, timezone, locale, contact_email, owner_email, actor):
     with transaction.atomic():
         organization = Organization.objects.create(
             schema_name=organization_schema_name(slug),
@@ -93,7 +104,7 @@ def organization_create(
             name_en=name_en.strip(),
             timezone=timezone,
             locale=locale,
-            contact_email=contact_email or owner_email,
+            contact_email=contact_email,
         )
         organization.create_schema(check_if_exists=False, verbosity=0)
         Domain.objects.create(
