@@ -92,12 +92,13 @@ def test_people_who_are_not_operators_are_sent_to_the_login_page(org_a, member, 
         assert response.status_code == 302 and response["Location"].startswith("/platform-admin/login/")
 
 
-def test_staff_without_the_operator_flag_sees_no_organizations(db):
+def test_staff_without_the_operator_flag_cannot_enter_the_platform_admin(db):
     staff = User.objects.create_user(email="staff@platform.test", password="x" * 12, is_staff=True)
     client = Client(HTTP_HOST="localhost")
     client.force_login(staff, backend="operations.accounts.backends.EmailBackend")
 
-    assert client.get(ORGANIZATIONS).status_code == 403
+    response = client.get(ORGANIZATIONS)
+    assert response.status_code == 302 and response["Location"].startswith("/platform-admin/login/")
 
 
 def test_the_operator_has_no_platform_admin_on_an_organizations_host(org_a, operator):
