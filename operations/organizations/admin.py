@@ -25,9 +25,14 @@ from operations.organizations.models import (
     Organization,
 )
 from operations.organizations.services import (
+    EDITABLE_FIELDS,
+    domain_add,
+    domain_remove,
+    domain_set_verified,
     membership_change_role,
     organization_create,
     organization_deactivate,
+    organization_update,
 )
 
 # Which add-form field an OrganizationError is about; other codes are shown above the form.
@@ -185,14 +190,36 @@ class OrganizationAdmin(admin.ModelAdmin):
         self.message_user(request, f"{deactivated} organization(s) deactivated.", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
-        # Creation never reaches here (add_view). Deactivating through the checkbox takes the same
-        # path as the action, so it is audited like it.
-        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        # Creation never reaches here (add_view). Edits go through the services so they are
+        # audited; deactivating through the checkbox takes the same path as the action.
+        changes = {field: form.cleaned_data[field] for field in form.changed_data if field in EDITABLE_FIELDS}
+        deactivating = changes.get("is_active") is False
+        changes.pop("is_active", None) if deactivating else None
+        if changes:
+            organization_update(organization=obj, actor=request.user, **changes)
         if deactivating:
-            obj.is_active = True
-        super().save_model(request, obj, form, change)
-        if deactivating:
-            obj.is_active = organization_deactivate(organization=obj, actor=request.user).is_active
+            organization_deactivate(organization=obj, actor=request.user)
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Domain:
+            return super().save_formset(request, form, formset, change)
+        # The admin's change message reads what formset.save() would have recorded.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.forms:
+            domain = inline_form.instance
+            if formset.can_delete and formset._should_delete_form(inline_form):
+                if domain.pk:
+                    domain_remove(domain=domain, actor=request.user)
+                    formset.deleted_objects.append(domain)
+            elif domain.pk is None and inline_form.has_changed():
+                added = domain_add(organization=form.instance, host=inline_form.cleaned_data["domain"], actor=request.user)
+                if inline_form.cleaned_data.get("is_verified"):
+                    domain_set_verified(domain=added, verified=True, actor=request.user)
+                formset.new_objects.append(added)
+            elif "is_verified" in inline_form.changed_data:
+                domain_set_verified(domain=domain, verified=inline_form.cleaned_data["is_verified"], actor=request.user)
+                formset.changed_objects.append((domain, ["is_verified"]))
 
     def add_view(self, request, form_url="", extra_context=None):
         """Organizations are created by the provisioning service, not by saving a row: a schema, a

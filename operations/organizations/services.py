@@ -163,6 +163,77 @@ def platform_tenant_ensure() -> Organization:
     return public
 
 
+EDITABLE_FIELDS = ("name", "name_en", "timezone", "locale", "contact_email", "contact_phone", "is_active")
+
+
+def organization_update(*, organization: Organization, actor: User | None, **changes) -> Organization:
+    """Change an organization's editable details (not its slug or schema), audited.
+    Raises OrganizationError (field_invalid, name_required, timezone_invalid, locale_invalid,
+    email_invalid)."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise OrganizationError(f"These details cannot be changed here: {', '.join(sorted(unknown))}.",
+                                code="field_invalid")
+    if "name" in changes and not (changes["name"] or "").strip():
+        raise OrganizationError("Give the organization a name.", code="name_required")
+    if "timezone" in changes and changes["timezone"] not in zoneinfo.available_timezones():
+        raise OrganizationError(f"“{changes['timezone']}” is not a known time zone.", code="timezone_invalid")
+    if "locale" in changes and changes["locale"] not in dict(LOCALE_CHOICES):
+        raise OrganizationError(f"“{changes['locale']}” is not a supported language.", code="locale_invalid")
+    if changes.get("contact_email"):
+        changes["contact_email"] = _email_validate(changes["contact_email"])
+    with transaction.atomic():
+        organization = Organization.objects.select_for_update().get(pk=organization.pk)
+        before = _snapshot(organization)
+        for field, value in changes.items():
+            setattr(organization, field, value.strip() if isinstance(value, str) else value)
+        organization.save(update_fields=list(changes))
+        after = _snapshot(organization)
+        if after != before:
+            with schema_context(organization.schema_name):
+                audit_record("organization.updated", actor=actor, target=organization, before=before, after=after)
+    return organization
+
+
+def domain_add(*, organization: Organization, host: str, actor: User | None) -> Domain:
+    """Attach a custom domain, unverified (it does not route until verified), audited.
+    Raises OrganizationError (domain_taken)."""
+    host = host.strip().lower().rstrip(".")
+    with transaction.atomic():
+        if Domain.objects.filter(domain=host).exists():
+            raise OrganizationError(f"{host} is already in use.", code="domain_taken")
+        domain = Domain.objects.create(domain=host, tenant=organization, is_primary=False, is_verified=False)
+        with schema_context(organization.schema_name):
+            audit_record("domain.added", actor=actor, target=domain, after={"domain": host, "verified": False})
+    return domain
+
+
+def domain_set_verified(*, domain: Domain, verified: bool, actor: User | None) -> Domain:
+    """Mark a custom domain verified (it routes from now on) or not, audited."""
+    with transaction.atomic():
+        domain = Domain.objects.select_for_update().select_related("tenant").get(pk=domain.pk)
+        if domain.is_verified != verified:
+            before = {"verified": domain.is_verified}
+            domain.is_verified = verified
+            domain.save(update_fields=["is_verified"])
+            with schema_context(domain.tenant.schema_name):
+                audit_record("domain.verified" if verified else "domain.unverified", actor=actor, target=domain,
+                             before=before, after={"verified": verified})
+    return domain
+
+
+def domain_remove(*, domain: Domain, actor: User | None) -> None:
+    """Detach a custom domain, audited. The platform subdomain cannot be removed.
+    Raises OrganizationError (forbidden)."""
+    organization = domain.tenant
+    if domain.domain == f"{organization.slug}.{settings.PLATFORM_DOMAIN}":
+        raise OrganizationError(f"{domain.domain} is the organization's platform address.", code="forbidden")
+    with transaction.atomic():
+        with schema_context(organization.schema_name):
+            audit_record("domain.removed", actor=actor, target=domain, before={"domain": domain.domain})
+        domain.delete()
+
+
 def organization_deactivate(*, organization: Organization, actor: User | None = None) -> Organization:
     """Take an organization offline: its hosts answer 404 and its members lose access."""
     with transaction.atomic():
@@ -199,6 +270,7 @@ def _snapshot(organization: Organization) -> dict:
     return {
         "name": organization.name, "name_en": organization.name_en, "slug": organization.slug,
         "timezone": organization.timezone, "locale": organization.locale, "is_active": organization.is_active,
+        "contact_email": organization.contact_email, "contact_phone": organization.contact_phone,
     }
 
 

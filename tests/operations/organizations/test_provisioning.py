@@ -100,3 +100,44 @@ def test_command_creates_an_organization_and_reports_errors_clearly(db, capsys):
         call_command("create_organization", "eta", "Eta Again", "--owner", "o@eta.test")
     with pytest.raises(CommandError, match=r"slug_invalid"):
         call_command("create_organization", "Bad Slug", "Bad", "--owner", "o@eta.test")
+
+
+def test_editing_an_organization_is_audited_with_before_and_after(org_a, in_schema):
+    from operations.organizations.services import organization_update
+
+    organization_update(organization=org_a, actor=None, name="Alpha Events Co.", timezone="Asia/Tokyo")
+    org_a.refresh_from_db()
+    assert (org_a.name, org_a.timezone, org_a.slug) == ("Alpha Events Co.", "Asia/Tokyo", "alpha")
+    with in_schema(org_a):
+        entry = AuditEntry.objects.get(action="organization.updated")
+        assert entry.before["timezone"] == "Asia/Seoul" and entry.after["timezone"] == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize(("changes", "code"), [
+    ({"slug": "renamed"}, "field_invalid"), ({"name": ""}, "name_required"), ({"timezone": "Nowhere/Void"}, "timezone_invalid"),
+])
+def test_bad_organization_edits_are_refused(org_a, changes, code):
+    from operations.organizations.services import organization_update
+
+    with pytest.raises(OrganizationError) as error:
+        organization_update(organization=org_a, actor=None, **changes)
+    assert error.value.code == code
+    org_a.refresh_from_db()
+    assert org_a.slug == "alpha" and org_a.name == "Alpha Events"
+
+
+def test_custom_domains_are_added_verified_and_removed_with_an_audit_trail(org_a, in_schema):
+    from operations.organizations.services import domain_add, domain_remove, domain_set_verified
+
+    domain = domain_add(organization=org_a, host="Tickets.Alpha.Example.", actor=None)
+    assert (domain.domain, domain.is_primary, domain.is_verified) == ("tickets.alpha.example", False, False)
+    with pytest.raises(OrganizationError) as error:
+        domain_add(organization=org_a, host="tickets.alpha.example", actor=None)
+    assert error.value.code == "domain_taken"
+    domain_set_verified(domain=domain, verified=True, actor=None)
+    domain_remove(domain=domain, actor=None)
+    with pytest.raises(OrganizationError):
+        domain_remove(domain=Domain.objects.get(domain="alpha.localhost"), actor=None)
+    with in_schema(org_a):
+        actions = list(AuditEntry.objects.filter(action__startswith="domain.").order_by("id").values_list("action", flat=True))
+    assert actions == ["domain.added", "domain.verified", "domain.removed"]
