@@ -101,3 +101,24 @@ def test_wagtails_platform_wide_user_and_group_screens_are_closed(org_a, member,
     client = site_client(org_a, member(org_a, "owner"))
     assert client.get("/admin/users/").status_code in (302, 403)
     assert client.get("/admin/groups/").status_code in (302, 403)
+
+
+def test_an_invited_person_sets_a_password_from_the_email_and_signs_in(org_a, member, site_client,
+                                                                       django_capture_on_commit_callbacks):
+    import re
+
+    admin = member(org_a, "admin")
+    with django_capture_on_commit_callbacks(execute=True):
+        site_client(org_a, admin).post("/admin/team/invite/", {"email": "newbie@example.test", "role": "marketing"})
+    link = re.search(r"http://alpha\.localhost(/admin/password_reset/confirm/\S+/)", mail.outbox[-1].body).group(1)
+
+    visitor = site_client(org_a)
+    form_page = visitor.get(link, follow=True)
+    assert form_page.status_code == 200
+    set_password_url = form_page.redirect_chain[-1][0]
+    new_password = "a-long-and-new-passphrase-7"
+    done = visitor.post(set_password_url, {"new_password1": new_password, "new_password2": new_password})
+    assert done.status_code == 302
+
+    signed_in = site_client(org_a).post("/admin/login/", {"username": "newbie@example.test", "password": new_password})
+    assert signed_in.status_code == 302 and signed_in["Location"] == "/admin/"
