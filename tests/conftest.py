@@ -69,6 +69,20 @@ def member(db):
 
 
 @pytest.fixture
+def operator(db) -> User:
+    """A platform operator (full rights in /platform-admin/, none inside organizations)."""
+    return User.objects.create_superuser(email="operator@platform.test", password="x" * 12)
+
+
+@pytest.fixture
+def admin_client(operator) -> Client:
+    """The operator, signed in on the root domain (replaces pytest-django's admin_client)."""
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(operator, backend="operations.accounts.backends.EmailBackend")
+    return client
+
+
+@pytest.fixture
 def site_client():
     """site_client(organization=None, user=None) -> a test client on that host (root domain if None)."""
 

@@ -1,7 +1,7 @@
 from django.urls import path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
+from operations.core.wagtail import PermissionMenuItem
 from operations.organizations import views
 
 
@@ -15,14 +15,10 @@ def team_urls():
     ]
 
 
-class TeamMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm(views.PERMISSION)
-
-
 @hooks.register("register_settings_menu_item")
 def team_menu_item():
-    return TeamMenuItem("Team", reverse("organizations_team"), icon_name="group", order=100)
+    return PermissionMenuItem("Team", reverse("organizations_team"), permission=views.PERMISSION, icon_name="group",
+                              order=100)
 
 
 @hooks.register("construct_settings_menu")

@@ -2,7 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group
-from django.test import Client, RequestFactory
+from django.test import RequestFactory
 from wagtail.images.models import Image
 
 from operations.accounts.admin_site import PlatformAdminSite
@@ -11,17 +11,6 @@ from operations.organizations.models import Organization
 
 USERS = "/platform-admin/accounts/user/"
 
-
-@pytest.fixture
-def operator(db) -> User:
-    return User.objects.create_superuser(email="operator@platform.test", password="x" * 12)
-
-
-@pytest.fixture
-def admin_client(operator) -> Client:
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(operator, backend="operations.accounts.backends.EmailBackend")
-    return client
 
 
 def test_operator_creates_an_account_with_a_password(admin_client):

@@ -14,17 +14,6 @@ ORGANIZATIONS = "/platform-admin/organizations/organization/"
 MEMBERSHIPS = "/platform-admin/organizations/membership/"
 
 
-@pytest.fixture
-def operator(db) -> User:
-    return User.objects.create_superuser(email="operator@platform.test", password="x" * 12)
-
-
-@pytest.fixture
-def admin_client(operator) -> Client:
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(operator, backend="operations.accounts.backends.EmailBackend")
-    return client
-
 
 def _new_organization(**overrides) -> dict:
     return {
