@@ -11,4 +11,12 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # Periodic work fans out over organizations explicitly (see operations.core.tasks).
+    "ticketing-expire-reservations": {  # ticketing: expire holds, release seats, notify waiting lists
+        "task": "operations.ticketing.tasks.orders_expire_all_organizations",
+        "schedule": 60.0,
+    },
+    "cms-publish-scheduled": {  # cms: scheduled go-live and expiry of pages
+        "task": "cms.tasks.pages_publish_scheduled_all_organizations",
+        "schedule": 60.0,
+    },
 }

@@ -51,9 +51,12 @@ SHARED_APPS = [
 TENANT_APPS = [
     "operations.audit",
     "operations.events",
+    "operations.ticketing",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
+    "wagtail.contrib.sitemaps",  # cms: per-organization sitemap.xml
+    "django.contrib.sitemaps",  # cms: the sitemap template
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
@@ -77,6 +80,8 @@ TENANT_CREATION_FAKES_MIGRATIONS = True
 PUBLIC_SCHEMA_URLCONF = "config.urls_public"
 ROOT_URLCONF = "config.urls_tenant"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Set the search path when the schema changes, not before every query (halves round trips).
+TENANT_LIMIT_SET_CALLS = True
 
 AUTH_USER_MODEL = "accounts.User"
 
@@ -144,6 +149,10 @@ CACHES = {
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL")
 ELASTICSEARCH_EMBEDDED = env.bool("TESSERA_EMBEDDED_SEARCH", default=False)
 ELASTICSEARCH_INDEX_PREFIX = env.str("ELASTICSEARCH_INDEX_PREFIX", default="tessera")
+# Events index layout (search_rebuild applies them to each new index): one shard holds far more
+# events than a platform has; replicas give a real cluster redundancy and read capacity.
+ELASTICSEARCH_SHARDS = env.int("ELASTICSEARCH_SHARDS", default=1)
+ELASTICSEARCH_REPLICAS = env.int("ELASTICSEARCH_REPLICAS", default=0)
 
 # --- Celery -----------------------------------------------------------------------------------
 # redis-py speaks unix:// for sockets; kombu calls the same thing redis+socket://.
@@ -196,6 +205,9 @@ WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAIL_USER_EDIT_FORM = None
+# cms: workflow e-mails go to the approving role groups; platform operators are not approvers
+# (and the user table has no is_superuser column to filter on).
+WAGTAILADMIN_NOTIFICATION_INCLUDE_SUPERUSERS = False
 
 # --- Files ------------------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -103,7 +103,9 @@ def in_schema():
 
 
 @pytest.fixture
-def committed_org(django_db_blocker):
+def committed_org(django_db_setup, django_db_blocker):
+    # django_db_setup: a module that only uses committed data must still get the test database,
+    # never the one DATABASE_URL names.
     with django_db_blocker.unblock(), harness.committed_organization() as organization:
         yield organization
 

@@ -63,8 +63,8 @@ class ServerProcess:
             DJANGO_SETTINGS_MODULE="config.settings_test",
             DATABASE_URL=f"postgres://{settings['USER']}:{settings['PASSWORD'] or ''}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}",
             PLATFORM_PORT=str(self.port),
-            **(extra_env or {}),
         )
+        env.update(extra_env or {})
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{self.port}",
              "--workers", str(workers), "--threads", str(threads), "--log-level", "warning"],

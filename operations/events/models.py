@@ -5,6 +5,20 @@ from django.db import models
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
+class EventSeries(models.Model):
+    """Events that belong together (a yearly conference, a monthly meetup)."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "event series"
+
+    def __str__(self):
+        return self.name
+
+
 class Event(models.Model):
     """The operational event: what is sold and checked in. Wagtail event pages present it.
 
@@ -36,6 +50,20 @@ class Event(models.Model):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 country code, e.g. KR.")
     online_url = models.URLField(blank=True)
     currency = models.CharField(max_length=3, default="EUR", help_text="ISO 4217 code, e.g. KRW.")
+    series = models.ForeignKey(EventSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    registration_opens_at = models.DateTimeField(null=True, blank=True, help_text="Empty: open as soon as published.")
+    registration_closes_at = models.DateTimeField(null=True, blank=True, help_text="Empty: until the event starts.")
+    max_per_order = models.PositiveSmallIntegerField(default=10, help_text="Most tickets one order may hold.")
+    requires_approval = models.BooleanField(default=False, help_text="An organizer approves each registration.")
+    approval_hold_hours = models.PositiveIntegerField(
+        default=72, help_text="How long seats stay held while a registration awaits approval.")
+    offline_payment_days = models.PositiveIntegerField(
+        default=7, help_text="How long seats stay held while an offline payment is awaited.")
+    offline_payment_instructions = models.TextField(blank=True, help_text="Shown to buyers who pay by transfer or at the door.")
+    self_cancel_until = models.DateTimeField(
+        null=True, blank=True, help_text="Attendees may cancel their own orders until then (empty: never).")
+    self_cancel_refund = models.BooleanField(default=False, help_text="Self-service cancellation refunds the amount paid.")
+    attendee_edit_until = models.DateTimeField(null=True, blank=True, help_text="Attendees may edit their details until then.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -46,6 +74,14 @@ class Event(models.Model):
 
     def __str__(self):
         return self.name
+
+    def registration_is_open(self, now) -> bool:
+        if self.status not in (self.Status.PUBLISHED, self.Status.ONGOING):
+            return False
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return False
+        closes = self.registration_closes_at or self.starts_at
+        return now < closes
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

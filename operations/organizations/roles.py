@@ -24,12 +24,12 @@ ACCESS_ADMIN = "wagtailadmin.access_admin"
 ROLE_APPS: dict[str, set[str]] = {
     Role.MARKETING: {"cms", "wagtailimages", "wagtaildocs", "wagtailforms", "wagtailredirects", "wagtailembeds", "taggit"},
     Role.STAFF: {"checkin"},
-    Role.FINANCE: {"orders", "payments", "exports"},
+    Role.FINANCE: {"orders", "payments", "exports", "ticketing"},
 }
 # Single permissions a role receives beyond its apps.
 ROLE_EXTRA: dict[str, set[str]] = {
     Role.MARKETING: {"events.view_event"},
-    Role.STAFF: {"events.view_event"},
+    Role.STAFF: {"events.view_event", "ticketing.view_order"},
     Role.FINANCE: {"events.view_event", "audit.view_auditentry"},
     Role.ADMIN: {"organizations.manage_team"},
     Role.OWNER: {"organizations.manage_team", "organizations.manage_owners"},

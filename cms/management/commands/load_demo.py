@@ -20,7 +20,9 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from wagtail.models import Site
 
+from cms.demo_content import site_dress
 from cms.models import Branding, EventPage, HomePage
+from cms.setup import workflow_ensure
 from operations.accounts.models import User
 from operations.events.models import Event
 from operations.organizations.errors import OrganizationError
@@ -454,7 +456,12 @@ def _site_fill(*, organization: Organization, spec: DemoOrganization, now: datet
             counts["event", outcome] += 1
         if _event_page_ensure(home=home, item=item, event=event):
             counts["page", "published"] += 1
-    return changes + [_counted(count, noun, verb) for (noun, verb), count in counts.items() if count]
+    changes += [_counted(count, noun, verb) for (noun, verb), count in counts.items() if count]
+    pages = {item.slug: EventPage.objects.child_of(home).select_related("event").get(slug=item.slug) for item in spec.events}
+    changes += site_dress(slug=spec.slug, home=home, branding=branding, colours=spec.colours, event_pages=pages,
+                          country=spec.country)
+    workflow_ensure(organization=organization, home=home)
+    return changes
 
 
 def _first_day(*, spec: DemoOrganization, zone: ZoneInfo, now: datetime) -> date:

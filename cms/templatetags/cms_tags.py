@@ -1,0 +1,30 @@
+from django import template
+
+from cms.seo import jsonld_script, share_image_url
+
+register = template.Library()
+
+
+@register.filter
+def jsonld(data):
+    """Render a dict as a JSON-LD <script> element (empty for None)."""
+    return jsonld_script(data) if data else ""
+
+
+@register.simple_tag(takes_context=True)
+def share_image(context, page) -> str:
+    """Absolute URL of the page's 1200×630 share image, or ""."""
+    request = context.get("request")
+    return share_image_url(page, request) if request is not None and page is not None else ""
+
+
+@register.simple_tag(takes_context=True)
+def site_menu(context) -> list:
+    """Live, public pages below the home page that editors put in menus (Promote tab)."""
+    from wagtail.models import Page, Site
+
+    request = context.get("request")
+    site = Site.find_for_request(request) if request is not None else None
+    if site is None:
+        return []
+    return list(Page.objects.child_of(site.root_page).live().public().in_menu().only("id", "title", "url_path"))

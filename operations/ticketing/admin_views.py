@@ -1,0 +1,222 @@
+"""Organizer screens in the organization's Wagtail admin: generic model screens that audit every
+change, and the orders list / detail with their actions (each action calls one service)."""
+
+import csv
+import json
+
+from django.contrib import messages
+from django.core import serializers
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
+from django import forms
+from django.urls import reverse
+from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
+from wagtail.admin.ui.menus import MenuItem as ActionMenuItem
+
+from operations.core.errors import DomainError
+from operations.events.services import event_clone
+
+from operations.audit.models import AuditEntry
+from operations.audit.services import audit_record
+from operations.events.models import Event
+from operations.ticketing.errors import OrderError
+from operations.ticketing.models import Order, OrderPosition, TicketType
+from operations.ticketing.selectors import order_search
+from operations.ticketing.services.attendees import order_resend, position_attendee_change
+from operations.ticketing.services.lifecycle import (
+    order_approve,
+    order_cancel,
+    order_mark_paid,
+    order_refund,
+    order_reject,
+)
+
+VIEW, CHANGE = "ticketing.view_order", "ticketing.change_order"
+
+
+class EventCloneForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    slug = forms.SlugField(max_length=80, label="Web address (slug)")
+    starts_at = forms.DateTimeField(label="New start (UTC)", help_text="Everything else moves by the same amount.")
+
+
+def snapshot(instance) -> dict:
+    """JSON-safe field values (Decimals and dates as strings, many-to-many as ids)."""
+    return json.loads(serializers.serialize("json", [instance]))[0]["fields"]
+
+
+def _action(instance, verb: str) -> str:
+    return f"{instance._meta.model_name}.{verb}"
+
+
+class AuditedCreateView(CreateView):
+    def save_instance(self):
+        instance = super().save_instance()
+        audit_record(_action(instance, "created"), actor=self.request.user, target=instance,
+                     after=snapshot(instance), request=self.request)
+        return instance
+
+
+class AuditedEditView(EditView):
+    def get_object(self, queryset=None):
+        instance = super().get_object(queryset)
+        self._before = snapshot(type(instance).objects.get(pk=instance.pk))
+        return instance
+
+    def save_instance(self):
+        instance = super().save_instance()
+        audit_record(_action(instance, "changed"), actor=self.request.user, target=instance, before=self._before,
+                     after=snapshot(instance), request=self.request)
+        return instance
+
+
+class QuotaEditView(AuditedEditView):
+    """Raising a capacity frees seats: the waiting list hears about it once the change commits."""
+
+    def save_instance(self):
+        instance = super().save_instance()
+        if instance.size > int(self._before.get("size") or 0):
+            from django.db import transaction
+
+            from operations.ticketing.tasks import waiting_list_offer
+
+            event_id = instance.event_id
+            transaction.on_commit(lambda: waiting_list_offer.delay(event_id=event_id))
+        return instance
+
+
+class AuditedDeleteView(DeleteView):
+    def delete_action(self):
+        instance = self.object
+        before, pk = snapshot(instance), instance.pk
+        super().delete_action()
+        instance.pk = pk  # Django cleared it; the entry still names what was deleted
+        audit_record(_action(instance, "deleted"), actor=self.request.user, target=instance, before=before,
+                     request=self.request)
+
+
+class EventIndexView(IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if self.request.user.has_perm("events.add_event"):
+            buttons.append(ActionMenuItem("Clone", url=reverse("ticketing_event_clone", args=[instance.pk]),
+                                          icon_name="copy", priority=25))
+        return buttons
+
+
+def event_clone_view(request, event_id: int):
+    """Clone an event (ticket types, quotas, sessions, promo codes) to a new date, as a draft."""
+    _guard(request, "events.add_event")
+    source = get_object_or_404(Event, pk=event_id)
+    form = EventCloneForm(request.POST or None, initial={"name": f"{source.name} (copy)", "slug": f"{source.slug}-copy",
+                                                         "starts_at": source.starts_at})
+    error, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                copy = event_clone(event=source, actor=request.user, request=request, **form.cleaned_data)
+            except DomainError as exc:
+                error, status = exc, exc.http_status
+            else:
+                messages.success(request, f"“{copy.name}” was created as a draft.")
+                return redirect("event:edit", copy.pk)
+        else:
+            status = 400
+    return TemplateResponse(request, "ticketing/admin/event_clone.html", {"source": source, "form": form, "error": error},
+                            status=status)
+
+
+def _guard(request, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+def orders_list(request):
+    _guard(request, VIEW)
+    params = request.GET
+    orders = order_search(query=params.get("q", ""), status=params.get("status", ""),
+                          event_id=params.get("event") or None, ticket_type_id=params.get("ticket_type") or None,
+                          created_from=params.get("from") or None, created_to=params.get("to") or None)
+    page = Paginator(orders, 50).get_page(params.get("page"))
+    return TemplateResponse(request, "ticketing/admin/orders.html", {
+        "page": page, "params": params, "statuses": Order.Status.choices, "events": Event.objects.all(),
+        "ticket_types": TicketType.objects.select_related("event"), "may_change": request.user.has_perm(CHANGE),
+    })
+
+
+@require_POST
+def orders_bulk(request):
+    _guard(request, CHANGE)
+    orders = list(Order.objects.filter(pk__in=request.POST.getlist("order")).select_related("event"))
+    action = request.POST.get("action")
+    if action == "export":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="orders.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["code", "status", "event", "buyer", "email", "total", "currency", "attendee", "attendee_email",
+                         "ticket_type", "created_at"])
+        for order in orders:
+            for position in order.positions.select_related("ticket_type"):
+                writer.writerow([order.code, order.status, order.event.name, order.name, order.email, order.total,
+                                 order.currency, position.attendee_name, position.attendee_email,
+                                 position.ticket_type.name, order.created_at.isoformat()])
+        audit_record("order.exported", actor=request.user, after={"orders": [o.code for o in orders]}, request=request)
+        return response
+    done = failed = 0
+    for order in orders:
+        try:
+            if action == "approve":
+                order_approve(order=order, actor=request.user, request=request)
+            elif action == "resend":
+                order_resend(order=order, actor=request.user, request=request)
+            else:
+                raise OrderError("Unknown action.", code="invalid_action")
+            done += 1
+        except OrderError:
+            failed += 1
+    messages.success(request, f"{done} orders done." + (f" {failed} could not be changed." if failed else ""))
+    return redirect("ticketing_orders")
+
+
+def order_detail(request, order_id: int, *, error=None, status=200):
+    _guard(request, VIEW)
+    order = get_object_or_404(Order.objects.select_related("event", "promo_code"), pk=order_id)
+    history = AuditEntry.objects.filter(target_type="ticketing.order", target_id=str(order.pk))
+    return TemplateResponse(request, "ticketing/admin/order_detail.html", {
+        "order": order, "positions": order.positions.select_related("ticket_type").prefetch_related("tickets"),
+        "history": history, "error": error, "may_change": request.user.has_perm(CHANGE),
+    }, status=status)
+
+
+@require_POST
+def order_act(request, order_id: int):
+    _guard(request, CHANGE)
+    order = get_object_or_404(Order, pk=order_id)
+    action, reason = request.POST.get("action"), request.POST.get("reason", "")
+    try:
+        if action == "approve":
+            order_approve(order=order, actor=request.user, request=request)
+        elif action == "reject":
+            order_reject(order=order, actor=request.user, reason=reason, request=request)
+        elif action == "cancel":
+            order_cancel(order=order, actor=request.user, reason=reason, request=request)
+        elif action == "mark_paid":
+            order_mark_paid(order=order, actor=request.user, request=request)
+        elif action == "resend":
+            order_resend(order=order, actor=request.user, request=request)
+        elif action == "refund":
+            order_refund(order=order, amount=request.POST.get("amount", ""), actor=request.user, request=request)
+        elif action == "attendee":
+            position = get_object_or_404(OrderPosition, pk=request.POST.get("position"), order=order)
+            position_attendee_change(position=position, name=request.POST.get("name", ""),
+                                     email=request.POST.get("email", ""), actor=request.user, request=request)
+        else:
+            raise OrderError("Unknown action.", code="invalid_action")
+    except OrderError as error:
+        return order_detail(request, order_id, error=error, status=error.http_status)
+    messages.success(request, "Done.")
+    return redirect("ticketing_order", order_id=order.pk)

@@ -1,0 +1,281 @@
+"""Ticketing: what is sold (ticket types, quotas, sessions, promo codes) and what was bought
+(orders, positions, tickets), all inside the organization's schema.
+
+Capacity is never stored as a counter: remaining seats are computed from the positions of orders
+that hold seats (services.capacity), under row locks on the quotas.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from operations.events.models import Event
+
+MONEY = {"max_digits": 14, "decimal_places": 3}
+
+
+class Quota(models.Model):
+    """A capacity one or more ticket types count against ("all seats", "student seats")."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="quotas")
+    name = models.CharField(max_length=120)
+    size = models.PositiveIntegerField(help_text="Seats in this quota.")
+
+    class Meta:
+        ordering = ["event", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.size})"
+
+
+class TicketType(models.Model):
+    class Visibility(models.TextChoices):
+        VISIBLE = "visible", "Visible"
+        HIDDEN = "hidden", "Hidden"
+        PROMO_ONLY = "promo_only", "Only with a promo code"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="ticket_types")
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    price = models.DecimalField(**MONEY, default=0, help_text="In the event's currency.")
+    early_price = models.DecimalField(**MONEY, null=True, blank=True, help_text="Early-bird price.")
+    early_until = models.DateTimeField(null=True, blank=True, help_text="The early-bird price applies until then.")
+    sale_starts_at = models.DateTimeField(null=True, blank=True)
+    sale_ends_at = models.DateTimeField(null=True, blank=True)
+    min_per_order = models.PositiveSmallIntegerField(default=1)
+    max_per_order = models.PositiveSmallIntegerField(default=10)
+    visibility = models.CharField(max_length=12, choices=Visibility.choices, default=Visibility.VISIBLE)
+    is_active = models.BooleanField(default=True)
+    limit_per_email = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                        help_text="Most tickets of this type per buyer e-mail.")
+    position = models.PositiveIntegerField(default=0)
+    quotas = models.ManyToManyField(Quota, related_name="ticket_types", blank=True)
+
+    class Meta:
+        ordering = ["event", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="ticket_type_price_not_negative"),
+            models.CheckConstraint(condition=Q(min_per_order__gte=1), name="ticket_type_min_at_least_one"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def price_at(self, now):
+        if self.early_price is not None and self.early_until and now < self.early_until:
+            return self.early_price
+        return self.price
+
+    def on_sale(self, now) -> bool:
+        return (self.is_active and (self.sale_starts_at is None or self.sale_starts_at <= now)
+                and (self.sale_ends_at is None or now < self.sale_ends_at))
+
+
+class Session(models.Model):
+    """A session or program inside an event that attendees pick during registration."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
+    title = models.CharField(max_length=200)
+    room = models.CharField(max_length=120, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    speakers = models.CharField(max_length=300, blank=True)
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no limit.")
+    price = models.DecimalField(**MONEY, default=0, help_text="Extra price (0: included).")
+    has_waiting_list = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["event", "starts_at", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class PromoCode(models.Model):
+    class Kind(models.TextChoices):
+        PERCENT = "percent", "Percentage"
+        FIXED = "fixed", "Fixed amount per ticket"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="promo_codes")
+    code = models.CharField(max_length=40, help_text="Case-insensitive; stored upper-case.")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.PERCENT)
+    value = models.DecimalField(**MONEY, default=0)
+    max_uses = models.PositiveIntegerField(null=True, blank=True, help_text="Orders that may use it (empty: no limit).")
+    # Counted under a row lock when an order holds the code; released when the order expires or is cancelled.
+    used_count = models.PositiveIntegerField(default=0, editable=False)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    ticket_types = models.ManyToManyField(TicketType, blank=True, related_name="promo_codes",
+                                          help_text="Discount only these types (empty: all).")
+    unlocks = models.ManyToManyField(TicketType, blank=True, related_name="unlocked_by",
+                                     help_text="Hidden types this code makes available.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["event", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "code"], name="promo_code_unique_per_event"),
+            # The last line of defence against counting past the limit.
+            models.CheckConstraint(condition=Q(max_uses__isnull=True) | Q(used_count__lte=models.F("max_uses")),
+                                   name="promo_code_used_within_limit"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="promo_code_value_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+def _order_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Reserved"
+        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+
+    class PaymentMethod(models.TextChoices):
+        FREE = "free", "Free"
+        OFFLINE = "offline", "Bank transfer or at the door"
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="orders")
+    code = models.CharField(max_length=24, unique=True, help_text="Confirmation number, e.g. REG-20261122-7KQ2XM.")
+    secret = models.CharField(max_length=64, unique=True, default=_order_secret, editable=False)
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    payment_method = models.CharField(max_length=10, choices=PaymentMethod.choices, blank=True)
+    email = models.EmailField(blank=True, db_index=True)
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", db_constraint=False)
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(**MONEY, default=0)
+    discount = models.DecimalField(**MONEY, default=0)
+    total = models.DecimalField(**MONEY, default=0)
+    paid = models.DecimalField(**MONEY, default=0)
+    promo_code = models.ForeignKey(PromoCode, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    # Seats are held while expires_at is in the future (pending and awaiting_* states).
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    reason = models.CharField(max_length=500, blank=True, help_text="Why it was rejected or cancelled.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative")]
+
+    def __str__(self):
+        return self.code
+
+    HOLDING_UNTIL_EXPIRY = (Status.PENDING, Status.AWAITING_PAYMENT, Status.AWAITING_APPROVAL)
+    # A partly refunded order keeps its tickets, so it keeps its seats.
+    HOLDING_FOR_GOOD = (Status.CONFIRMED, Status.PARTIALLY_REFUNDED)
+
+    @property
+    def is_live(self) -> bool:
+        """True while it holds seats (confirmed, or not yet expired)."""
+        if self.status in self.HOLDING_FOR_GOOD:
+            return True
+        return self.status in self.HOLDING_UNTIL_EXPIRY and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+def seat_holding_q(now, prefix: str = "order__") -> Q:
+    """Positions (prefix "order__") or orders (prefix "") that hold seats at ``now``."""
+    return Q(**{f"{prefix}status__in": Order.HOLDING_FOR_GOOD}) | (
+        Q(**{f"{prefix}status__in": Order.HOLDING_UNTIL_EXPIRY}) & Q(**{f"{prefix}expires_at__gt": now})
+    )
+
+
+class OrderPosition(models.Model):
+    """One seat in an order: its ticket type, price paid, and the attendee."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="positions")
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="positions")
+    price = models.DecimalField(**MONEY, default=0)
+    discount = models.DecimalField(**MONEY, default=0)
+    attendee_name = models.CharField(max_length=200, blank=True)
+    attendee_email = models.EmailField(blank=True)
+    # The answers together with the question definitions they answered (exports stay correct).
+    answers = models.JSONField(default=dict, blank=True)
+    sessions = models.ManyToManyField(Session, blank=True, related_name="positions")
+    is_cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return f"{self.order.code} · {self.ticket_type.name} · {self.attendee_name or '—'}"
+
+
+def _ticket_code() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Ticket(models.Model):
+    """The credential for one position. Transfers revoke it and issue a new one."""
+
+    position = models.ForeignKey(OrderPosition, on_delete=models.CASCADE, related_name="tickets")
+    code = models.CharField(max_length=40, unique=True, default=_ticket_code, editable=False)
+    issued_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["position"], condition=Q(revoked_at__isnull=True),
+                                               name="one_valid_ticket_per_position")]
+
+    def __str__(self):
+        return self.code
+
+
+class SigningKey(models.Model):
+    """The organization's Ed25519 key pair for ticket QR payloads. Scanners verify offline with the
+    public key; the private key never leaves the organization's schema."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    private_key = models.BinaryField(editable=False)
+    public_key = models.BinaryField(editable=False)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="one_active_signing_key")]
+
+
+class WaitingListEntry(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered"
+        ACCEPTED = "accepted", "Accepted"
+        LAPSED = "lapsed", "Offer lapsed"
+        REMOVED = "removed", "Removed"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="waiting_list")
+    ticket_type = models.ForeignKey(TicketType, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
+    token = models.CharField(max_length=64, unique=True, default=_order_secret, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "waiting list entries"
+        constraints = [models.UniqueConstraint(fields=["event", "email"], condition=Q(status__in=["waiting", "offered"]),
+                                               name="one_open_waiting_entry_per_email")]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_status_display()})"

@@ -1,0 +1,69 @@
+"""Read queries for ticketing (no writes)."""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from operations.ticketing.models import Order, Quota, TicketType
+from operations.ticketing.services.capacity import quota_used
+
+
+def ticket_type_offers(*, event, now=None) -> list[dict]:
+    """What the public may buy: visible, active ticket types with live remaining capacity (the
+    smallest remainder over the quotas each counts against; None never happens since a type
+    without quota is not sold). Two queries whatever the number of types."""
+    now = now or timezone.now()
+    types = list(TicketType.objects.filter(event=event, is_active=True, visibility=TicketType.Visibility.VISIBLE)
+                 .prefetch_related("quotas").order_by("position", "pk"))
+    quotas = {q.pk: q for t in types for q in t.quotas.all()}
+    used = quota_used(list(quotas.values()), now=now)
+    offers = []
+    for ticket_type in types:
+        type_quotas = list(ticket_type.quotas.all())
+        remaining = max(min(q.size - used[q.pk] for q in type_quotas), 0) if type_quotas else 0
+        offers.append({
+            "id": ticket_type.pk,
+            "name": ticket_type.name,
+            "description": ticket_type.description,
+            "price": ticket_type.price_at(now),
+            "currency": event.currency,
+            "available": ticket_type.on_sale(now) and remaining > 0 and event.registration_is_open(now),
+            "remaining": remaining,
+            "sale_starts_at": ticket_type.sale_starts_at,
+            "sale_ends_at": ticket_type.sale_ends_at,
+            "min_per_order": ticket_type.min_per_order,
+            "max_per_order": ticket_type.max_per_order,
+        })
+    return offers
+
+
+def quota_usage(*, event, now=None) -> list[tuple[Quota, int]]:
+    quotas = list(Quota.objects.filter(event=event))
+    used = quota_used(quotas, now=now or timezone.now())
+    return [(q, used[q.pk]) for q in quotas]
+
+
+def order_search(*, query: str = "", status: str = "", event_id=None, ticket_type_id=None,
+                 created_from=None, created_to=None):
+    orders = Order.objects.select_related("event")
+    if query:
+        query = query.strip()
+        orders = orders.filter(Q(code__iexact=query) | Q(email__icontains=query) | Q(name__icontains=query)
+                               | Q(positions__attendee_name__icontains=query)
+                               | Q(positions__attendee_email__icontains=query)).distinct()
+    if status:
+        orders = orders.filter(status=status)
+    if event_id:
+        orders = orders.filter(event_id=event_id)
+    if ticket_type_id:
+        orders = orders.filter(positions__ticket_type_id=ticket_type_id).distinct()
+    if created_from:
+        orders = orders.filter(created_at__date__gte=created_from)
+    if created_to:
+        orders = orders.filter(created_at__date__lte=created_to)
+    return orders
+
+
+def order_by_secret(secret: str) -> Order | None:
+    if not secret or len(secret) > 64:
+        return None
+    return Order.objects.select_related("event").filter(secret=secret).first()

@@ -1,0 +1,1 @@
+"""Ticketing services: the only code that changes ticketing state (one module per concept)."""

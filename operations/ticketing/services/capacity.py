@@ -1,0 +1,93 @@
+"""Capacity: remaining seats computed from the positions that hold them, and the locks that make
+checking and taking seats one atomic step.
+
+Lock order (everywhere, to rule out deadlocks): quotas by id, then sessions by id, then the promo
+code, then the order. Every lock waits at most LOCK_TIMEOUT; callers retry and finally say "busy".
+"""
+
+import time
+from collections.abc import Callable, Iterable
+
+from django.db import OperationalError, connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from operations.ticketing.errors import OrderError
+from operations.ticketing.models import OrderPosition, Quota, Session, seat_holding_q
+
+LOCK_TIMEOUT = "3s"
+ATTEMPTS = 4
+
+
+def locks_timeout_set() -> None:
+    """Bound how long this transaction waits for any row lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+
+
+def quotas_lock(quota_ids: Iterable[int]) -> list[Quota]:
+    """Lock the quota rows in id order (call inside a transaction)."""
+    ids = sorted(set(quota_ids))
+    return list(Quota.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
+def sessions_lock(session_ids: Iterable[int]) -> list[Session]:
+    ids = sorted(set(session_ids))
+    return list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
+def quota_used(quotas: list[Quota], *, now=None) -> dict[int, int]:
+    """Seats held per quota id (pending-unexpired, awaiting and confirmed orders)."""
+    now = now or timezone.now()
+    if not quotas:
+        return {}
+    rows = (
+        OrderPosition.objects.filter(seat_holding_q(now), is_cancelled=False, ticket_type__quotas__in=quotas)
+        .values("ticket_type__quotas").annotate(n=Count("id"))
+    )
+    used = {quota.pk: 0 for quota in quotas}
+    for row in rows:
+        used[row["ticket_type__quotas"]] = row["n"]
+    return used
+
+
+def session_used(sessions: list[Session], *, now=None) -> dict[int, int]:
+    now = now or timezone.now()
+    if not sessions:
+        return {}
+    rows = (
+        Session.objects.filter(pk__in=[s.pk for s in sessions])
+        .annotate(n=Count("positions", filter=Q(positions__is_cancelled=False)
+                          & seat_holding_q(now, prefix="positions__order__")))
+        .values_list("pk", "n")
+    )
+    return dict(rows)
+
+
+def quota_remaining(quota: Quota, *, now=None) -> int:
+    return max(quota.size - quota_used([quota], now=now)[quota.pk], 0)
+
+
+def ticket_type_remaining(ticket_type, *, now=None) -> int:
+    """Live remaining seats of a type: the smallest remainder over its quotas (0 without quota)."""
+    quotas = list(ticket_type.quotas.all())
+    if not quotas:
+        return 0
+    used = quota_used(quotas, now=now)
+    return max(min(q.size - used[q.pk] for q in quotas), 0)
+
+
+def with_lock_retry(work: Callable):
+    """Run ``work`` in its own transaction with a lock timeout, retrying when a lock is not
+    granted in time; raise OrderError(code="busy") when it never is."""
+    for attempt in range(ATTEMPTS):
+        try:
+            with transaction.atomic():
+                locks_timeout_set()
+                return work()
+        except OperationalError as error:
+            # 55P03 lock_not_available (lock_timeout), 40P01 deadlock_detected
+            if getattr(error.__cause__, "sqlstate", None) not in ("55P03", "40P01"):
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise OrderError("Many people are registering right now. Please try again in a moment.", code="busy")

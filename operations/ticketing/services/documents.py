@@ -1,0 +1,141 @@
+"""Files an attendee receives: PDF tickets with a signed QR code, an .ics calendar entry, and
+add-to-calendar links. Pure functions of the order (no writes except the signing key's creation)."""
+
+import io
+from pathlib import Path
+from urllib.parse import urlencode
+
+import qrcode
+from fpdf import FPDF
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+from operations.ticketing.models import Order, Ticket
+from operations.ticketing.money import money_format
+from operations.ticketing.services.signing import ticket_payload
+
+_FONTS = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), Path("/usr/share/fonts/TTF/DejaVuSans.ttf")]
+
+
+def _qr(payload: str, **kwargs):
+    # A fixed mask pattern skips trying all eight (pure Python, most of the cost); any mask is valid.
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, mask_pattern=0, **kwargs)
+    code.add_data(payload)
+    code.make(fit=True)
+    return code
+
+
+def qr_png(payload: str, *, box_size: int = 8) -> bytes:
+    image = _qr(payload, box_size=box_size).make_image()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def qr_svg(payload: str) -> str:
+    """An inline SVG (one path of horizontal runs): far cheaper than qrcode's SVG factories."""
+    matrix = _qr(payload).get_matrix()  # includes the border
+    size = len(matrix)
+    runs = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges">'
+            f'<rect width="{size}" height="{size}" fill="#fff"/><path fill="#000" d="{"".join(runs)}"/></svg>')
+
+
+def valid_tickets(order: Order) -> list[Ticket]:
+    return list(Ticket.objects.filter(position__order=order, revoked_at__isnull=True, position__is_cancelled=False)
+                .select_related("position__ticket_type", "position__order__event").order_by("position_id"))
+
+
+def tickets_pdf(order: Order, *, organization_name: str = "", primary_colour: str = "#1d4ed8") -> bytes:
+    """One A6-like page per valid ticket, in the organization's colour, with the signed QR code."""
+    pdf = FPDF(format=(105, 170), unit="mm")
+    pdf.set_auto_page_break(False)
+    font = next((f for f in _FONTS if f.exists()), None)
+    if font:
+        pdf.add_font("Body", "", str(font))
+        family = "Body"
+    else:
+        family = "Helvetica"
+
+    def text(value: str) -> str:
+        return value if font else value.encode("latin-1", "replace").decode("latin-1")
+
+    red, green, blue = (int(primary_colour[i:i + 2], 16) for i in (1, 3, 5))
+    event = order.event
+    for ticket in valid_tickets(order):
+        position = ticket.position
+        pdf.add_page()
+        pdf.set_fill_color(red, green, blue)
+        pdf.rect(0, 0, 105, 22, style="F")
+        pdf.set_text_color(255, 255, 255)
+        pdf.set_font(family, size=11)
+        pdf.set_xy(6, 5)
+        pdf.cell(93, 6, text(organization_name or "Ticket"))
+        pdf.set_font(family, size=14)
+        pdf.set_xy(6, 12)
+        pdf.cell(93, 7, text(event.name[:60]))
+        pdf.set_text_color(31, 41, 51)
+        pdf.set_font(family, size=10)
+        pdf.set_xy(6, 28)
+        starts = event.local_starts_at
+        lines = [
+            position.attendee_name or "—",
+            position.ticket_type.name,
+            f"{starts:%Y-%m-%d %H:%M} ({event.timezone})",
+            event.venue_name or event.online_url or "",
+            f"Order {order.code}",
+        ]
+        for line in lines:
+            pdf.set_x(6)
+            pdf.multi_cell(93, 5.5, text(line))
+        pdf.image(io.BytesIO(qr_png(ticket_payload(ticket))), x=17.5, y=70, w=70, h=70)
+        pdf.set_xy(6, 145)
+        pdf.set_font(family, size=7)
+        pdf.multi_cell(93, 3.5, text(f"Ticket {ticket.code}\nShow this code at the entrance. "
+                                     f"Price {money_format(position.price - position.discount, order.currency)}"))
+    return bytes(pdf.output())
+
+
+def order_ics(order: Order, *, url: str = "") -> bytes:
+    event = order.event
+    calendar = Calendar()
+    calendar.add("prodid", "-//Tessera//Registration//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    entry = CalendarEvent()
+    entry.add("uid", f"{order.code}@tessera")
+    entry.add("summary", event.name)
+    entry.add("dtstart", event.starts_at)
+    entry.add("dtend", event.ends_at)
+    entry.add("dtstamp", order.created_at)
+    location = ", ".join(filter(None, [event.venue_name, event.city])) or event.online_url
+    if location:
+        entry.add("location", location)
+    entry.add("description", f"Order {order.code}" + (f"\n{url}" if url else ""))
+    if url:
+        entry.add("url", url)
+    calendar.add_component(entry)
+    return calendar.to_ical()
+
+
+def calendar_links(order: Order) -> dict[str, str]:
+    event = order.event
+    fmt = "%Y%m%dT%H%M%SZ"
+    location = ", ".join(filter(None, [event.venue_name, event.city])) or event.online_url
+    google = "https://calendar.google.com/calendar/render?" + urlencode({
+        "action": "TEMPLATE", "text": event.name, "dates": f"{event.starts_at:{fmt}}/{event.ends_at:{fmt}}",
+        "location": location, "details": f"Order {order.code}"})
+    outlook = "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode({
+        "path": "/calendar/action/compose", "rru": "addevent", "subject": event.name,
+        "startdt": event.starts_at.isoformat(), "enddt": event.ends_at.isoformat(), "location": location})
+    return {"google": google, "outlook": outlook}

@@ -1,0 +1,253 @@
+"""The order state machine and the services that move an order through it.
+
+pending ─┬─> awaiting_approval ─┬─> awaiting_payment ─┬─> confirmed ─┬─> cancelled
+         ├─> awaiting_payment ──┘                     │              ├─> refunded
+         ├─> confirmed          (and every non-final state ─> cancelled / expired)
+Every transition is checked here, audited with before/after, and its e-mail queued after commit.
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from operations.audit.services import audit_record
+from operations.ticketing.errors import OrderError
+from operations.ticketing.models import Order, PromoCode, Ticket
+
+S = Order.Status
+TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING: {S.AWAITING_APPROVAL, S.AWAITING_PAYMENT, S.CONFIRMED, S.CANCELLED, S.EXPIRED},
+    S.AWAITING_APPROVAL: {S.AWAITING_PAYMENT, S.CONFIRMED, S.CANCELLED, S.EXPIRED},
+    S.AWAITING_PAYMENT: {S.CONFIRMED, S.CANCELLED, S.EXPIRED},
+    S.CONFIRMED: {S.CANCELLED, S.REFUNDED, S.PARTIALLY_REFUNDED},
+    S.PARTIALLY_REFUNDED: {S.REFUNDED, S.CANCELLED},
+    S.CANCELLED: set(),
+    S.EXPIRED: set(),
+    S.REFUNDED: set(),
+}
+
+
+def order_snapshot(order: Order) -> dict:
+    return {"code": order.code, "status": order.status, "email": order.email, "name": order.name,
+            "total": str(order.total), "currency": order.currency, "paid": str(order.paid),
+            "expires_at": order.expires_at.isoformat() if order.expires_at else None}
+
+
+def _move(order: Order, to: str) -> None:
+    if to not in TRANSITIONS[order.status]:
+        raise OrderError(f"An order that is {order.get_status_display().lower()} cannot become "
+                         f"{S(to).label.lower()}.", code="invalid_transition")
+    order.status = to
+
+
+def _email_after_commit(order: Order, kind: str, **extra) -> None:
+    from operations.ticketing.tasks import order_email_send
+
+    order_id = order.pk
+    transaction.on_commit(lambda: order_email_send.delay(order_id=order_id, kind=kind, **extra))
+
+
+def _tickets_issue(order: Order) -> None:
+    for position in order.positions.filter(is_cancelled=False):
+        if not position.tickets.filter(revoked_at__isnull=True).exists():
+            Ticket.objects.create(position=position)
+
+
+def _confirm(order: Order, now) -> None:
+    _move(order, S.CONFIRMED)
+    order.confirmed_at = now
+    order.expires_at = None
+    _tickets_issue(order)
+
+
+def _promo_release(order: Order) -> None:
+    if order.promo_code_id:
+        PromoCode.objects.filter(pk=order.promo_code_id).update(used_count=Greatest(F("used_count") - 1, 0))
+
+
+def order_submit_locked(order: Order, *, payment_method: str, now, request=None, before=None) -> None:
+    """Submit a locked pending order: free → confirmed, else offline → awaiting payment; events that
+    require approval → awaiting approval first. Raises OrderError(payment_method_invalid)."""
+    event = order.event
+    if order.total > 0:
+        if payment_method not in ("", Order.PaymentMethod.OFFLINE):
+            raise OrderError("Choose a payment method offered for this event.", code="payment_method_invalid")
+        order.payment_method = Order.PaymentMethod.OFFLINE
+    else:
+        order.payment_method = Order.PaymentMethod.FREE
+    if event.requires_approval:
+        _move(order, S.AWAITING_APPROVAL)
+        order.expires_at = now + timedelta(hours=event.approval_hold_hours)
+        kind = "awaiting_approval"
+    elif order.total > 0:
+        _move(order, S.AWAITING_PAYMENT)
+        order.expires_at = now + timedelta(days=event.offline_payment_days)
+        kind = "awaiting_payment"
+    else:
+        _confirm(order, now)
+        kind = "confirmed"
+    order.save()
+    audit_record(f"order.{kind}", target=order, before=before, after=order_snapshot(order), request=request,
+                 actor=getattr(request, "user", None))
+    _email_after_commit(order, kind)
+
+
+def _locked(order: Order) -> Order:
+    return Order.objects.select_for_update().select_related("event").get(pk=order.pk)
+
+
+def order_approve(*, order: Order, actor, request=None, now=None) -> Order:
+    """Approve a registration: free → confirmed (tickets issued), paid → awaiting payment."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = _locked(order)
+        if order.status != S.AWAITING_APPROVAL:
+            raise OrderError("Only registrations awaiting approval can be approved.", code="invalid_transition")
+        before = order_snapshot(order)
+        if order.total > 0:
+            _move(order, S.AWAITING_PAYMENT)
+            order.expires_at = now + timedelta(days=order.event.offline_payment_days)
+            kind = "awaiting_payment"
+        else:
+            _confirm(order, now)
+            kind = "confirmed"
+        order.save()
+        audit_record("order.approved", actor=actor, target=order, before=before, after=order_snapshot(order), request=request)
+        _email_after_commit(order, kind)
+    return order
+
+
+def order_reject(*, order: Order, actor, reason: str, request=None) -> Order:
+    """Reject a registration with a reason (sent to the buyer); its seats are released."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise OrderError("Give a reason for the rejection; the buyer will read it.", code="reason_required")
+    with transaction.atomic():
+        order = _locked(order)
+        if order.status != S.AWAITING_APPROVAL:
+            raise OrderError("Only registrations awaiting approval can be rejected.", code="invalid_transition")
+        before = order_snapshot(order)
+        _move(order, S.CANCELLED)
+        order.reason = reason[:500]
+        order.save()
+        _release(order)
+        audit_record("order.rejected", actor=actor, target=order, before=before, after=order_snapshot(order), request=request)
+        _email_after_commit(order, "rejected")
+    _waiting_list_after_commit(order)
+    return order
+
+
+def order_mark_paid(*, order: Order, actor, request=None, now=None) -> Order:
+    """Record an offline payment of the full amount and confirm the order."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = _locked(order)
+        if order.status != S.AWAITING_PAYMENT:
+            raise OrderError("Only orders awaiting payment can be marked as paid.", code="invalid_transition")
+        before = order_snapshot(order)
+        order.paid = order.total
+        _confirm(order, now)
+        order.save()
+        audit_record("order.paid_offline", actor=actor, target=order, before=before, after=order_snapshot(order), request=request)
+        _email_after_commit(order, "confirmed")
+    return order
+
+
+def order_refund(*, order: Order, amount, actor, request=None) -> Order:
+    """Record a refund of ``amount`` (exact in the order's currency, at most what was paid):
+    all of it → refunded (tickets revoked, seats freed), part → partially refunded.
+    Raises OrderError(amount_invalid, invalid_transition)."""
+    from decimal import Decimal, InvalidOperation
+
+    from operations.ticketing.money import money_is_exact
+
+    try:
+        amount = Decimal(str(amount))
+    except InvalidOperation:
+        raise OrderError("Enter the amount to refund.", code="amount_invalid") from None
+    with transaction.atomic():
+        order = _locked(order)
+        if order.status not in (S.CONFIRMED, S.PARTIALLY_REFUNDED):
+            raise OrderError("Only confirmed orders can be refunded.", code="invalid_transition")
+        if amount <= 0 or amount > order.paid or not money_is_exact(amount, order.currency):
+            raise OrderError(f"Refund between 0 and {order.paid} {order.currency}, in whole units of the currency.",
+                             code="amount_invalid")
+        before = order_snapshot(order)
+        order.paid -= amount
+        _move(order, S.REFUNDED if order.paid == 0 else S.PARTIALLY_REFUNDED)
+        order.save()
+        if order.status == S.REFUNDED:
+            _release(order)
+        audit_record("order.refunded", actor=actor, target=order, before=before,
+                     after={**order_snapshot(order), "amount": str(amount)}, request=request)
+    if order.status == S.REFUNDED:
+        _waiting_list_after_commit(order)
+    return order
+
+
+def _release(order: Order) -> None:
+    _promo_release(order)
+    Ticket.objects.filter(position__order=order, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def order_cancel(*, order: Order, actor=None, reason: str = "", by_attendee: bool = False, request=None, now=None) -> Order:
+    """Cancel an order: seats freed, tickets revoked, promo use returned, waiting list notified.
+    By the attendee only within the event's self-service policy (code cancel_not_allowed)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = _locked(order)
+        if by_attendee:
+            until = order.event.self_cancel_until
+            if until is None or now >= until:
+                raise OrderError("This order can no longer be cancelled online; contact the organizer.",
+                                 code="cancel_not_allowed")
+        before = order_snapshot(order)
+        refund = order.paid > 0 and (not by_attendee or order.event.self_cancel_refund)
+        _move(order, S.CANCELLED)
+        if refund:
+            order.paid = 0  # refunded outside Tessera for offline payments
+        order.reason = (reason or "")[:500]
+        order.save()
+        _release(order)
+        audit_record("order.cancelled", actor=actor, target=order, before=before,
+                     after={**order_snapshot(order), "by_attendee": by_attendee, "refund": refund}, request=request)
+        _email_after_commit(order, "cancelled")
+    _waiting_list_after_commit(order)
+    return order
+
+
+def order_expire_due(*, now=None, limit: int = 500) -> int:
+    """Expire unpaid or unapproved orders whose hold ran out. Safe to run concurrently (skips rows
+    another worker holds). Returns how many expired."""
+    now = now or timezone.now()
+    expired = 0
+    with transaction.atomic():
+        due = list(Order.objects.select_for_update(skip_locked=True)
+                   .filter(status__in=Order.HOLDING_UNTIL_EXPIRY, expires_at__lte=now).order_by("pk")[:limit])
+        for order in due:
+            before = order_snapshot(order)
+            _move(order, S.EXPIRED)
+            order.save(update_fields=["status"])
+            _release(order)
+            audit_record("order.expired", target=order, before=before, after=order_snapshot(order))
+            if before["status"] != S.PENDING:
+                _email_after_commit(order, "expired")
+            expired += 1
+        if due:
+            events = {o.event_id for o in due}
+            for event_id in events:
+                _waiting_list_after_commit_event(event_id)
+    return expired
+
+
+def _waiting_list_after_commit(order: Order) -> None:
+    _waiting_list_after_commit_event(order.event_id)
+
+
+def _waiting_list_after_commit_event(event_id: int) -> None:
+    from operations.ticketing.tasks import waiting_list_offer
+
+    transaction.on_commit(lambda: waiting_list_offer.delay(event_id=event_id))

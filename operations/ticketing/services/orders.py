@@ -1,0 +1,262 @@
+"""Placing orders: reserve seats (15-minute hold), fill in buyer and attendees, submit.
+
+Guarantees: seats and promo code uses are taken under row locks inside one transaction, so no
+quota and no code limit is ever exceeded; an idempotency key makes a repeated submission return
+the first order; every refusal raises OrderError with a stable code and writes nothing.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from operations.audit.services import audit_record
+from operations.events.models import Event
+from operations.ticketing.errors import OrderError
+from operations.ticketing.models import Order, OrderPosition, PromoCode, TicketType, seat_holding_q
+from operations.ticketing.money import money_quantize
+from operations.ticketing.services import capacity
+from operations.ticketing.services.lifecycle import order_snapshot, order_submit_locked
+
+RESERVATION_MINUTES = 15
+_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at the door
+
+
+@dataclass
+class Item:
+    ticket_type_id: int
+    quantity: int
+    session_ids: list[int] = field(default_factory=list)
+    expected_price: Decimal | None = None  # what the buyer was shown; a mismatch is refused
+
+
+def order_code_new(now) -> str:
+    return f"REG-{now:%Y%m%d}-{''.join(secrets.choice(_CODE_ALPHABET) for _ in range(6))}"
+
+
+def _promo_find(event: Event, code: str, now) -> PromoCode | None:
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    promo = PromoCode.objects.filter(event=event, code=code, is_active=True).first()
+    if promo is None or (promo.valid_from and now < promo.valid_from) or (promo.valid_until and now >= promo.valid_until):
+        raise OrderError("This promo code is not valid.", code="promo_invalid")
+    return promo
+
+
+def _items_validate(event: Event, items: list[Item], promo: PromoCode | None, now) -> dict[int, TicketType]:
+    if not items:
+        raise OrderError("Choose at least one ticket.", code="quantity_invalid")
+    for item in items:
+        if not isinstance(item.quantity, int) or item.quantity <= 0:
+            raise OrderError("Quantities must be whole numbers of at least 1.", code="quantity_invalid")
+    ids = {item.ticket_type_id for item in items}
+    if len(ids) != len(items):
+        raise OrderError("Each ticket type may appear once.", code="quantity_invalid")
+    types = {t.pk: t for t in TicketType.objects.filter(event=event, pk__in=ids).prefetch_related("quotas")}
+    unlocked = set(promo.unlocks.values_list("pk", flat=True)) if promo else set()
+    total = 0
+    for item in items:
+        ticket_type = types.get(item.ticket_type_id)
+        if ticket_type is None or not ticket_type.is_active:
+            raise OrderError("This ticket is not available.", code="ticket_type_unknown")
+        if ticket_type.visibility != TicketType.Visibility.VISIBLE and ticket_type.pk not in unlocked:
+            raise OrderError("This ticket is not available.", code="ticket_type_hidden")
+        if not ticket_type.on_sale(now):
+            raise OrderError(f"“{ticket_type.name}” is not on sale now.", code="sale_closed")
+        if item.quantity < ticket_type.min_per_order or item.quantity > ticket_type.max_per_order:
+            raise OrderError(f"Choose between {ticket_type.min_per_order} and {ticket_type.max_per_order} "
+                             f"of “{ticket_type.name}”.", code="quantity_invalid")
+        if item.expected_price is not None and Decimal(item.expected_price) != ticket_type.price_at(now):
+            raise OrderError(f"The price of “{ticket_type.name}” has changed; please review your choice.",
+                             code="price_mismatch")
+        if not ticket_type.quotas.all():
+            raise OrderError("This ticket is not available.", code="ticket_type_unknown")
+        total += item.quantity
+    if total > event.max_per_order:
+        raise OrderError(f"One order may hold at most {event.max_per_order} tickets.", code="too_many")
+    return types
+
+
+def _discount(promo: PromoCode | None, ticket_type: TicketType, price: Decimal, currency: str, limited: set[int]) -> Decimal:
+    if promo is None or (limited and ticket_type.pk not in limited):
+        return Decimal(0)
+    if promo.kind == PromoCode.Kind.PERCENT:
+        return min(money_quantize(price * promo.value / 100, currency), price)
+    return min(money_quantize(promo.value, currency), price)
+
+
+def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idempotency_key: str = "",
+                  user=None, request=None, now=None, hold_minutes: int = RESERVATION_MINUTES) -> Order:
+    """Hold seats for ``hold_minutes`` in a new pending order.
+
+    Locks the quotas (and sessions, and the promo code) the items count against, in id order, and
+    re-counts the held seats under the lock. Raises OrderError: sale_closed, quantity_invalid,
+    too_many, ticket_type_unknown/hidden, price_mismatch, promo_invalid/promo_exhausted, sold_out,
+    busy. With a known ``idempotency_key`` returns the order created by the first call.
+    """
+    if idempotency_key and (existing := Order.objects.filter(idempotency_key=idempotency_key).first()):
+        return _same_event(existing, event)
+    now = now or timezone.now()
+    if not event.registration_is_open(now):
+        raise OrderError("Registration for this event is not open.", code="sale_closed")
+    promo = _promo_find(event, promo_code, now)
+    types = _items_validate(event, items, promo, now)
+
+    def work() -> Order:
+        quota_ids = {q.pk for t in types.values() for q in t.quotas.all()}
+        quotas = capacity.quotas_lock(quota_ids)
+        session_ids = {s for item in items for s in item.session_ids}
+        sessions = {s.pk: s for s in capacity.sessions_lock(session_ids)}
+        if len(sessions) != len(session_ids) or any(s.event_id != event.pk for s in sessions.values()):
+            raise OrderError("This session is not available.", code="session_unknown")
+        used = capacity.quota_used(quotas, now=now)
+        for quota in quotas:
+            wanted = sum(i.quantity for i in items if quota in types[i.ticket_type_id].quotas.all())
+            if used[quota.pk] + wanted > quota.size:
+                left = max(quota.size - used[quota.pk], 0)
+                raise OrderError("Sold out." if not left else f"Only {left} seat{'s are' if left > 1 else ' is'} left.",
+                                 code="sold_out",
+                                 remaining=left)
+        session_taken = capacity.session_used(list(sessions.values()), now=now)
+        for session in sessions.values():
+            wanted = sum(i.quantity for i in items if session.pk in i.session_ids)
+            if session.capacity is not None and session_taken.get(session.pk, 0) + wanted > session.capacity:
+                raise OrderError(f"“{session.title}” is full.", code="session_full")
+        locked_promo = None
+        if promo is not None:
+            locked_promo = PromoCode.objects.select_for_update().get(pk=promo.pk)
+            if locked_promo.max_uses is not None and locked_promo.used_count >= locked_promo.max_uses:
+                raise OrderError("This promo code has been used up.", code="promo_exhausted")
+            PromoCode.objects.filter(pk=promo.pk).update(used_count=F("used_count") + 1)
+        order = _order_create(event=event, now=now, idempotency_key=idempotency_key, user=user,
+                              promo=locked_promo, hold_minutes=hold_minutes)
+        limited = set(locked_promo.ticket_types.values_list("pk", flat=True)) if locked_promo else set()
+        subtotal = discount = Decimal(0)
+        for item in items:
+            ticket_type = types[item.ticket_type_id]
+            price = ticket_type.price_at(now) + sum((sessions[s].price for s in item.session_ids), Decimal(0))
+            price = money_quantize(price, event.currency)
+            off = _discount(locked_promo, ticket_type, price, event.currency, limited)
+            for _ in range(item.quantity):
+                position = OrderPosition.objects.create(order=order, ticket_type=ticket_type, price=price, discount=off)
+                if item.session_ids:
+                    position.sessions.set(item.session_ids)
+                subtotal += price
+                discount += off
+        order.subtotal, order.discount = subtotal, discount
+        order.total = money_quantize(subtotal - discount, event.currency)
+        order.save(update_fields=["subtotal", "discount", "total"])
+        audit_record("order.reserved", target=order, after=order_snapshot(order), request=request,
+                     actor=user)
+        return order
+
+    try:
+        return capacity.with_lock_retry(work)
+    except IntegrityError:
+        # Two submissions with the same key raced; the first one won.
+        if idempotency_key and (existing := Order.objects.filter(idempotency_key=idempotency_key).first()):
+            return _same_event(existing, event)
+        raise
+
+
+def _same_event(order: Order, event: Event) -> Order:
+    if order.event_id != event.pk:
+        raise OrderError("This form was already used for another event.", code="idempotency_conflict")
+    return order
+
+
+def _order_create(*, event, now, idempotency_key, user, promo, hold_minutes) -> Order:
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                return Order.objects.create(
+                    event=event, code=order_code_new(now), idempotency_key=idempotency_key or None,
+                    currency=event.currency, promo_code=promo, created_at=now,
+                    expires_at=now + timedelta(minutes=hold_minutes),
+                    user=user if getattr(user, "is_authenticated", False) else None,
+                )
+        except IntegrityError:
+            if idempotency_key and Order.objects.filter(idempotency_key=idempotency_key).exists():
+                raise
+            continue  # a confirmation number collided: draw another
+    raise OrderError("Please try again.", code="busy")
+
+
+@dataclass
+class Attendee:
+    name: str
+    email: str
+    answers: dict = field(default_factory=dict)
+
+
+def _email_clean(value: str, what: str) -> str:
+    value = (value or "").strip()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise OrderError(f"Enter a valid e-mail address for {what}.", code="email_invalid") from None
+    return value.lower()
+
+
+def order_complete(*, order: Order, name: str, email: str, attendees: list[Attendee], payment_method: str = "",
+                   phone: str = "", request=None, now=None) -> Order:
+    """Record buyer and attendees and submit the order (free: confirmed; offline: awaiting payment;
+    approval events: awaiting approval). Refuses an expired reservation (reservation_expired),
+    malformed e-mails (email_invalid), missing names (name_required), a wrong number of attendees,
+    a per-e-mail limit (email_limit) and an order already submitted (already_submitted; the caller
+    shows the order instead)."""
+    now = now or timezone.now()
+    name = (name or "").strip()
+    if not name:
+        raise OrderError("Enter the buyer's name.", code="name_required")
+    email = _email_clean(email, "the buyer")
+    cleaned = []
+    for index, attendee in enumerate(attendees, start=1):
+        if not (attendee.name or "").strip():
+            raise OrderError(f"Enter the name of attendee {index}.", code="name_required")
+        cleaned.append(Attendee(attendee.name.strip()[:200], _email_clean(attendee.email, f"attendee {index}"),
+                                attendee.answers or {}))
+
+    def work() -> Order:
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != Order.Status.PENDING:
+            raise OrderError("This order has already been submitted.", code="already_submitted")
+        if locked.expires_at and locked.expires_at <= now:
+            raise OrderError("Your reservation has expired. Please choose your tickets again.",
+                             code="reservation_expired")
+        positions = list(locked.positions.select_related("ticket_type").order_by("pk"))
+        if len(cleaned) != len(positions):
+            raise OrderError("Enter the details of every attendee.", code="attendees_mismatch")
+        _email_limits_check(locked, email, positions, now)
+        before = order_snapshot(locked)
+        for position, attendee in zip(positions, cleaned, strict=True):
+            position.attendee_name, position.attendee_email, position.answers = attendee.name, attendee.email, attendee.answers
+            position.save(update_fields=["attendee_name", "attendee_email", "answers"])
+        locked.name, locked.email, locked.phone = name[:200], email, (phone or "")[:40]
+        locked.save(update_fields=["name", "email", "phone"])
+        order_submit_locked(locked, payment_method=payment_method, now=now, request=request, before=before)
+        return locked
+
+    return capacity.with_lock_retry(work)
+
+
+def _email_limits_check(order: Order, email: str, positions: list[OrderPosition], now) -> None:
+    limited = {p.ticket_type for p in positions if p.ticket_type.limit_per_email}
+    if not limited:
+        return
+    # Lock the limited types so two orders for one e-mail cannot both pass the count.
+    list(TicketType.objects.select_for_update().filter(pk__in=sorted(t.pk for t in limited)).order_by("pk"))
+    for ticket_type in limited:
+        held = (OrderPosition.objects.filter(seat_holding_q(now), ticket_type=ticket_type, is_cancelled=False,
+                                             order__email=email).exclude(order=order).count())
+        wanted = sum(1 for p in positions if p.ticket_type_id == ticket_type.pk)
+        if held + wanted > ticket_type.limit_per_email:
+            raise OrderError(f"“{ticket_type.name}” is limited to {ticket_type.limit_per_email} per e-mail address.",
+                             code="email_limit")

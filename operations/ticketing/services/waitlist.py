@@ -1,0 +1,78 @@
+"""Waiting list: join when sold out; when seats free up the next person gets a held reservation
+(a pending order) and an e-mail with a time-limited link to complete it."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from operations.audit.services import audit_record
+from operations.events.models import Event
+from operations.ticketing.errors import OrderError
+from operations.ticketing.models import Order, TicketType, WaitingListEntry
+
+OFFER_HOURS = 24
+
+
+def waiting_list_join(*, event: Event, email: str, name: str = "", ticket_type_id: int | None = None,
+                      request=None) -> WaitingListEntry:
+    """Add a person once per event (a second join returns the open entry)."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise OrderError("Enter a valid e-mail address.", code="email_invalid") from None
+    ticket_type = None
+    if ticket_type_id:
+        ticket_type = TicketType.objects.filter(event=event, pk=ticket_type_id, is_active=True,
+                                                visibility=TicketType.Visibility.VISIBLE).first()
+        if ticket_type is None:
+            raise OrderError("This ticket is not available.", code="ticket_type_unknown")
+    open_states = [WaitingListEntry.Status.WAITING, WaitingListEntry.Status.OFFERED]
+    if existing := WaitingListEntry.objects.filter(event=event, email=email, status__in=open_states).first():
+        return existing
+    try:
+        with transaction.atomic():
+            entry = WaitingListEntry.objects.create(event=event, email=email, name=(name or "")[:200], ticket_type=ticket_type)
+            audit_record("waiting_list.joined", target=entry, after={"email": email}, request=request)
+    except IntegrityError:
+        return WaitingListEntry.objects.get(event=event, email=email, status__in=open_states)
+    return entry
+
+
+def waiting_list_offer_next(*, event_id: int, now=None) -> int:
+    """Offer freed seats to the people waiting longest. Returns the number of offers made."""
+    from operations.ticketing.services.orders import Item, order_reserve
+    from operations.ticketing.tasks import waiting_list_offer_email
+
+    now = now or timezone.now()
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None:
+        return 0
+    # Offers whose reservation ran out lapse; the next person gets their turn.
+    for entry in WaitingListEntry.objects.filter(event=event, status=WaitingListEntry.Status.OFFERED).select_related("order"):
+        if entry.order is None or (entry.order.status in (Order.Status.EXPIRED, Order.Status.CANCELLED)):
+            entry.status = WaitingListEntry.Status.LAPSED
+            entry.save(update_fields=["status"])
+    offers = 0
+    default_type = (TicketType.objects.filter(event=event, is_active=True, visibility=TicketType.Visibility.VISIBLE)
+                    .order_by("position", "pk").first())
+    for entry in WaitingListEntry.objects.filter(event=event, status=WaitingListEntry.Status.WAITING).order_by("created_at", "pk"):
+        ticket_type = entry.ticket_type or default_type
+        if ticket_type is None:
+            break
+        try:
+            order = order_reserve(event=event, items=[Item(ticket_type.pk, 1)], now=now, hold_minutes=OFFER_HOURS * 60)
+        except OrderError:
+            break  # still full (or sale closed): wait for the next release
+        with transaction.atomic():
+            order.email, order.name = entry.email, entry.name
+            order.save(update_fields=["email", "name"])
+            entry.status, entry.offered_at, entry.offer_expires_at, entry.order = (
+                WaitingListEntry.Status.OFFERED, now, order.expires_at, order)
+            entry.save(update_fields=["status", "offered_at", "offer_expires_at", "order"])
+            audit_record("waiting_list.offered", target=entry, after={"order": order.code})
+            entry_id = entry.pk
+            transaction.on_commit(lambda entry_id=entry_id: waiting_list_offer_email.delay(entry_id=entry_id))
+        offers += 1
+    return offers

@@ -1,0 +1,104 @@
+"""Forms of the public registration flow. They parse input only; the rules live in
+operations.ticketing.services."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+
+from operations.ticketing.errors import OrderError
+from operations.ticketing.services.orders import Item
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+try:  # the Wagtail form builder's adapter (cms/registration.py), when installed
+    from cms import registration as cms_registration
+except ImportError:  # pragma: no cover - depends on the cms app's progress
+    cms_registration = None
+
+
+def items_parse(data, *, offered_ids: set[int] | None = None) -> tuple[list[Item], str]:
+    """Read ``qty_<type id>`` (and ``price_<id>``, ``sessions``) from a POST. Raises OrderError for
+    quantities that are not whole numbers >= 0 and for an order with no ticket."""
+    items = []
+    session_ids = []
+    for raw in data.getlist("sessions"):
+        try:
+            session_ids.append(int(raw))
+        except ValueError:
+            raise OrderError("This session is not available.", code="session_unknown") from None
+    for key, value in data.items():
+        if not key.startswith("qty_"):
+            continue
+        try:
+            type_id = int(key[4:])
+            quantity = int((value or "0").strip())
+        except ValueError:
+            raise OrderError("Quantities must be whole numbers.", code="quantity_invalid") from None
+        if quantity < 0:
+            raise OrderError("Quantities cannot be negative.", code="quantity_invalid")
+        if quantity == 0:
+            continue
+        expected = None
+        if f"price_{type_id}" in data:
+            try:
+                expected = Decimal(data[f"price_{type_id}"])
+            except InvalidOperation:
+                raise OrderError("The price shown has changed; please review your choice.", code="price_mismatch") from None
+        items.append(Item(type_id, quantity, session_ids=list(session_ids), expected_price=expected))
+    if not items:
+        raise OrderError("Choose at least one ticket.", code="quantity_invalid")
+    return items, (data.get("promo_code") or "").strip()[:40]
+
+
+class BuyerForm(forms.Form):
+    name = forms.CharField(label="Full name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(label="E-mail", max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+                             help_text="Your tickets and the link to your order are sent here.")
+    phone = forms.CharField(label="Phone (optional)", max_length=40, required=False,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+
+
+class AttendeeForm(forms.Form):
+    same_as_buyer = forms.BooleanField(label="Use the buyer's name and e-mail", required=False)
+    name = forms.CharField(label="Attendee's full name", max_length=200, required=False)
+    email = forms.EmailField(label="Attendee's e-mail", max_length=254, required=False)
+
+    def __init__(self, *args, buyer: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.buyer = buyer or {}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("same_as_buyer"):
+            data["name"] = data.get("name") or self.buyer.get("name", "")
+            data["email"] = data.get("email") or self.buyer.get("email", "")
+        if not data.get("name"):
+            self.add_error("name", "Enter the attendee's name (or tick “Use the buyer's name and e-mail”).")
+        if not data.get("email") and "email" not in self.errors:
+            self.add_error("email", "Enter the attendee's e-mail address.")
+        return data
+
+
+def questions_form(position, data=None, files=None, prefix=""):
+    """The event's custom questions for this position (form builder), or None."""
+    if cms_registration is None:
+        return None, []
+    questions = cms_registration.questions_for(event=position.order.event, ticket_type_id=position.ticket_type_id)
+    if not questions:
+        return None, []
+    form_class = cms_registration.registration_form_class(questions)
+    return form_class(data, files, prefix=prefix), questions
+
+
+def answers_snapshot(questions, cleaned_data) -> dict:
+    if cms_registration is None or not questions:
+        return {}
+    return cms_registration.answers_snapshot(questions, cleaned_data)
+
+
+def uploads_check(files) -> None:
+    for upload in files.values():
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise OrderError(f"“{upload.name}” is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
+                             code="upload_too_large")

@@ -1,0 +1,246 @@
+"""The public registration flow on an organization's site:
+
+choose tickets → seats held for 15 minutes → buyer and attendees (+ payment) → order page.
+Views parse input, call one service and translate OrderError into a 4xx page with the message.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from operations.events.models import Event
+from operations.ticketing.errors import OrderError
+from operations.ticketing.models import Order, Session, TicketType
+from operations.ticketing.selectors import order_by_secret, ticket_type_offers
+from operations.ticketing.services.documents import calendar_links, order_ics, qr_svg, tickets_pdf, valid_tickets
+from operations.ticketing.services.lifecycle import order_cancel
+from operations.ticketing.services.orders import Attendee, order_complete, order_reserve
+from operations.ticketing.services.signing import signing_public_key_pem, ticket_payload
+from operations.ticketing.services.waitlist import waiting_list_join
+from portal.registration import forms
+
+PUBLIC_STATUSES = (Event.Status.PUBLISHED, Event.Status.ONGOING)
+
+
+def _event(slug: str) -> Event:
+    return get_object_or_404(Event, slug=slug, status__in=PUBLIC_STATUSES)
+
+
+def _order(secret: str) -> Order:
+    order = order_by_secret(secret)
+    if order is None:
+        raise Http404
+    return order
+
+
+def _unlocked_offers(event: Event, code: str) -> list[dict]:
+    """Hidden types a promo code unlocks, shown with the visible ones."""
+    code = (code or "").strip().upper()
+    if not code:
+        return []
+    types = TicketType.objects.filter(event=event, is_active=True, unlocked_by__code=code,
+                                      unlocked_by__is_active=True).exclude(visibility=TicketType.Visibility.VISIBLE)
+    now = timezone.now()
+    return [{"id": t.pk, "name": t.name, "description": t.description, "price": t.price_at(now),
+             "currency": event.currency, "available": t.on_sale(now), "remaining": None,
+             "min_per_order": t.min_per_order, "max_per_order": t.max_per_order} for t in types]
+
+
+def _choose_page(request, event, *, status=200, error=None, data=None):
+    promo = (data or request.GET).get("promo_code", "") if data is not None or "promo_code" in request.GET else ""
+    offers = ticket_type_offers(event=event) + _unlocked_offers(event, promo)
+    quantities = {}
+    if data is not None:
+        for key, value in data.items():
+            if key.startswith("qty_"):
+                quantities[key[4:]] = value
+    for offer in offers:
+        offer["quantity"] = quantities.get(str(offer["id"]), "0")
+        offer["choices"] = range(0, min(offer["max_per_order"], event.max_per_order) + 1)
+    return TemplateResponse(request, "portal/registration/choose.html", {
+        "event": event, "offers": offers, "sessions": Session.objects.filter(event=event),
+        "promo_code": promo, "error": error, "open": event.registration_is_open(timezone.now()),
+        "sold_out": bool(offers) and not any(o["available"] for o in offers),
+        "idempotency_key": (data or {}).get("idempotency_key") or uuid.uuid4().hex,
+    }, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def choose(request, slug: str):
+    event = _event(slug)
+    if request.method == "GET":
+        return _choose_page(request, event)
+    try:
+        items, promo_code = forms.items_parse(request.POST)
+        key = (request.POST.get("idempotency_key") or "")[:64]
+        order = order_reserve(event=event, items=items, promo_code=promo_code, idempotency_key=key,
+                              user=request.user, request=request)
+    except OrderError as error:
+        return _choose_page(request, event, status=error.http_status, error=error, data=request.POST)
+    if order.status != Order.Status.PENDING:  # a repeated submission of a completed order
+        return redirect("registration:order", secret=order.secret)
+    return redirect("registration:details", secret=order.secret)
+
+
+def _details_forms(order, data=None, files=None):
+    buyer = forms.BuyerForm(data, prefix="buyer", initial={"name": order.name, "email": order.email})
+    buyer_data = {}
+    if data is not None and buyer.is_valid():
+        buyer_data = buyer.cleaned_data
+    attendees = []
+    for index, position in enumerate(order.positions.select_related("ticket_type", "order__event").order_by("pk"), 1):
+        form = forms.AttendeeForm(data, prefix=f"a{index}", buyer=buyer_data,
+                                  initial={"same_as_buyer": index == 1 and data is None})
+        questions_form, questions = forms.questions_form(position, data, files, prefix=f"a{index}-q")
+        attendees.append({"index": index, "position": position, "form": form, "questions_form": questions_form,
+                          "questions": questions})
+    return buyer, attendees
+
+
+def _details_page(request, order, buyer, attendees, *, status=200, error=None):
+    return TemplateResponse(request, "portal/registration/details.html", {
+        "order": order, "event": order.event, "buyer": buyer, "attendees": attendees, "error": error,
+        "seconds_left": max(int((order.expires_at - timezone.now()).total_seconds()), 0) if order.expires_at else None,
+    }, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def details(request, secret: str):
+    order = _order(secret)
+    if order.status != Order.Status.PENDING:
+        return redirect("registration:order", secret=order.secret)
+    if request.method == "GET":
+        if order.expires_at and order.expires_at <= timezone.now():
+            error = OrderError("Your reservation has expired. Please choose your tickets again.", code="reservation_expired")
+            return _details_page(request, order, *_details_forms(order), status=error.http_status, error=error)
+        return _details_page(request, order, *_details_forms(order))
+    try:
+        forms.uploads_check(request.FILES)
+    except OrderError as error:
+        return _details_page(request, order, *_details_forms(order), status=error.http_status, error=error)
+    buyer, attendees = _details_forms(order, request.POST, request.FILES)
+    valid = buyer.is_valid()
+    for attendee in attendees:
+        valid = attendee["form"].is_valid() and valid
+        if attendee["questions_form"] is not None:
+            valid = attendee["questions_form"].is_valid() and valid
+    if not valid:
+        error = OrderError("Please correct the fields marked below.", code="form_invalid")
+        return _details_page(request, order, buyer, attendees, status=400, error=error)
+    people = [Attendee(a["form"].cleaned_data["name"], a["form"].cleaned_data["email"],
+                       forms.answers_snapshot(a["questions"], a["questions_form"].cleaned_data)
+                       if a["questions_form"] is not None else {}) for a in attendees]
+    try:
+        order = order_complete(order=order, name=buyer.cleaned_data["name"], email=buyer.cleaned_data["email"],
+                               phone=buyer.cleaned_data["phone"], attendees=people,
+                               payment_method=request.POST.get("payment_method", ""), request=request)
+    except OrderError as error:
+        if error.code == "already_submitted":
+            return redirect("registration:order", secret=order.secret)
+        return _details_page(request, order, buyer, attendees, status=error.http_status, error=error)
+    return redirect("registration:order", secret=order.secret)
+
+
+@never_cache
+def order_page(request, secret: str, *, error: OrderError | None = None):
+    order = _order(secret)
+    tickets = []
+    if order.status in Order.HOLDING_FOR_GOOD:
+        tickets = [{"ticket": t, "position": t.position, "qr": qr_svg(ticket_payload(t))} for t in valid_tickets(order)]
+    now = timezone.now()
+    cancellable = (order.status in (Order.Status.CONFIRMED, Order.Status.AWAITING_PAYMENT, Order.Status.AWAITING_APPROVAL)
+                   and order.event.self_cancel_until is not None and now < order.event.self_cancel_until)
+    return TemplateResponse(request, "portal/registration/order.html", {
+        "order": order, "event": order.event, "tickets": tickets, "positions": order.positions.select_related("ticket_type"),
+        "calendar": calendar_links(order), "cancellable": cancellable,
+        "editable": (order.status == Order.Status.CONFIRMED and order.event.attendee_edit_until is not None
+                     and now < order.event.attendee_edit_until),
+        "error": error,
+    }, status=error.http_status if error else 200)
+
+
+def order_tickets_pdf(request, secret: str):
+    order = _order(secret)
+    if order.status not in Order.HOLDING_FOR_GOOD:
+        raise Http404
+    organization = getattr(request, "tenant", None)
+    response = HttpResponse(tickets_pdf(order, organization_name=getattr(organization, "display_name", "")),
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def order_calendar(request, secret: str):
+    order = _order(secret)
+    response = HttpResponse(order_ics(order, url=request.build_absolute_uri(f"/register/order/{order.secret}/")),
+                            content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{order.code}.ics"'
+    return response
+
+
+@require_POST
+def order_resend(request, secret: str):
+    from operations.ticketing.services.attendees import order_resend
+
+    order = _order(secret)
+    order_resend(order=order, request=request)
+
+    messages.success(request, f"We sent your order again to {order.email}.")
+    return redirect("registration:order", secret=order.secret)
+
+
+@require_POST
+def order_cancel_view(request, secret: str):
+    order = _order(secret)
+    try:
+        order_cancel(order=order, by_attendee=True, reason="Cancelled by the attendee.", request=request)
+    except OrderError as error:
+        return order_page(request, secret, error=error)
+    messages.success(request, "Your order is cancelled.")
+    return redirect("registration:order", secret=order.secret)
+
+
+@require_POST
+def order_attendee(request, secret: str, position_id: int):
+    """Attendee self-service: correct details, or transfer the ticket (new code, old one revoked)."""
+    from operations.ticketing.services.attendees import position_attendee_change, ticket_transfer
+
+    order = _order(secret)
+    position = get_object_or_404(order.positions, pk=position_id)
+    name, email = request.POST.get("name", ""), request.POST.get("email", "")
+    try:
+        if request.POST.get("action") == "transfer":
+            ticket_transfer(position=position, name=name, email=email, by_attendee=True, request=request)
+            messages.success(request, f"The ticket now belongs to {name}; the previous code no longer works.")
+        else:
+            position_attendee_change(position=position, name=name, email=email, by_attendee=True, request=request)
+            messages.success(request, "Attendee details saved.")
+    except OrderError as error:
+        return order_page(request, secret, error=error)
+    return redirect("registration:order", secret=order.secret)
+
+
+@require_POST
+def waitlist_join(request, slug: str):
+    event = _event(slug)
+    try:
+        waiting_list_join(event=event, email=request.POST.get("email", ""), name=request.POST.get("name", ""),
+                          request=request)
+    except OrderError as error:
+        return _choose_page(request, event, status=error.http_status, error=error)
+    messages.success(request, "You are on the waiting list. We will e-mail you when a seat is free.")
+    return redirect("registration:choose", slug=event.slug)
+
+
+def public_key(request):
+    """The organization's Ed25519 public key (PEM) for verifying ticket QR codes offline."""
+    return HttpResponse(signing_public_key_pem(), content_type="application/x-pem-file")

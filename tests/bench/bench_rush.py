@@ -1,0 +1,185 @@
+"""Registration rush over HTTP: 1,000 buyers, 100 free seats, 32 concurrent clients against a real
+server (gunicorn) with committed data in its own organization. An attempt is what a buyer's
+browser sends: GET the ticket page, POST the choice, GET the details page, POST the details,
+GET the confirmation (a sold-out answer ends the attempt after the second request).
+
+Targets (DESIGN.md): exactly 100 tickets, every request answered, >= 100 accepted orders/s until
+sold out, p99 under 1 s."""
+
+import queue
+import re
+import statistics
+import threading
+import time
+from datetime import timedelta
+
+import requests
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from tests.bench.report import record
+from tests.harness import ServerProcess, committed_organization
+
+ATTEMPTS = 1000
+SEATS = 100
+CLIENTS = 32
+WORKERS, THREADS = 4, 4
+TARGETS = {"orders_per_s": ">= 100", "p99_ms": "< 1000", "sold": f"== {SEATS}", "oversold": "== 0",
+           "unanswered": "== 0"}
+
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+_KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
+
+
+def _event_prepare(organization):
+    from operations.events.models import Event
+    from operations.ticketing.models import Quota, TicketType
+
+    with schema_context(organization.schema_name):
+        now = timezone.now()
+        event = Event.objects.create(name="Rush", slug="rush", status=Event.Status.PUBLISHED, currency="KRW",
+                                     starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=7, hours=3))
+        ticket_type = TicketType.objects.create(event=event, name="Free seat", price=0, max_per_order=1)
+        ticket_type.quotas.add(Quota.objects.create(event=event, name="Hall", size=SEATS))
+        return ticket_type.pk
+
+
+def _server() -> ServerProcess:
+    """The harness's server with tests/bench/rush_settings.py (ServerProcess fixes
+    DJANGO_SETTINGS_MODULE itself, so the child's environment is adjusted as it starts)."""
+    import subprocess
+
+    original = subprocess.Popen
+
+    def popen(args, **kwargs):
+        kwargs["env"] = {**kwargs["env"], "DJANGO_SETTINGS_MODULE": "tests.bench.rush_settings"}
+        return original(args, **kwargs)
+
+    subprocess.Popen = popen
+    try:
+        return ServerProcess(workers=WORKERS, threads=THREADS)
+    finally:
+        subprocess.Popen = original
+
+
+def _queued_mail_purge() -> None:
+    """No worker runs during the benchmark: drop the confirmation e-mails it queued."""
+    from config.celery import app
+
+    app.control.purge()
+
+
+class Buyer:
+    def __init__(self, base: str, host: str, type_id: int, timings: list, lock: threading.Lock):
+        self.base, self.host, self.type_id, self.timings, self.lock = base, host, type_id, timings, lock
+
+    def _request(self, session, method, path, **kwargs):
+        started = time.perf_counter()
+        response = session.request(method, self.base + path, headers={"Host": self.host}, allow_redirects=False,
+                                   timeout=30, **kwargs)
+        elapsed = (time.perf_counter() - started) * 1000
+        with self.lock:
+            self.timings.append(elapsed)
+        return response
+
+    def attempt(self, index: int) -> str:
+        session = requests.Session()
+        page = self._request(session, "GET", "/register/rush/")
+        if page.status_code != 200:
+            return f"http_{page.status_code}"
+        csrf, key = _CSRF.search(page.text).group(1), _KEY.search(page.text).group(1)
+        chosen = self._request(session, "POST", "/register/rush/", data={
+            "csrfmiddlewaretoken": csrf, "idempotency_key": key, f"qty_{self.type_id}": "1"})
+        if chosen.status_code == 409:
+            return "sold_out"
+        if chosen.status_code != 302:
+            return f"http_{chosen.status_code}"
+        details_path = chosen.headers["Location"]
+        details = self._request(session, "GET", details_path)
+        csrf = _CSRF.search(details.text).group(1)
+        done = self._request(session, "POST", details_path, data={
+            "csrfmiddlewaretoken": csrf, "buyer-name": f"Buyer {index}", "buyer-email": f"buyer{index}@example.com",
+            "a1-same_as_buyer": "on", "payment_method": "free"})
+        if done.status_code != 302:
+            return f"http_{done.status_code}"
+        confirmation = self._request(session, "GET", done.headers["Location"])
+        return "accepted" if confirmation.status_code == 200 and "REG-" in confirmation.text else "not_confirmed"
+
+
+def bench_rush_database_is_the_test_database(db):
+    """Makes pytest-django create the test database when this module runs alone: the benchmark
+    itself commits through the harness and so does not use the ``db`` fixture."""
+
+
+def bench_rush(django_db_blocker, django_db_setup):
+    with django_db_blocker.unblock(), committed_organization("rush") as organization:
+        type_id = _event_prepare(organization)
+        connection.set_schema_to_public()
+        host = organization.primary_host()
+        server = _server()
+        try:
+            base = f"http://127.0.0.1:{server.port}"
+            timings: list[float] = []
+            lock = threading.Lock()
+            buyer = Buyer(base, host, type_id, timings, lock)
+            buyer.attempt(-1)  # warm the worker (imports, templates); its seat counts like any other
+            todo: queue.Queue = queue.Queue()
+            for index in range(ATTEMPTS - 1):
+                todo.put(index)
+            outcomes: list[str] = []
+            accepted_at: list[float] = []
+            started = time.perf_counter()
+
+            def client():
+                while True:
+                    try:
+                        index = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    try:
+                        outcome = buyer.attempt(index)
+                    except requests.RequestException as error:
+                        outcome = f"error_{type(error).__name__}"
+                    with lock:
+                        outcomes.append(outcome)
+                        if outcome == "accepted":
+                            accepted_at.append(time.perf_counter() - started)
+
+            threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - started
+        finally:
+            server.stop()
+            _queued_mail_purge()
+
+        from operations.ticketing.models import Order, Ticket
+
+        with schema_context(organization.schema_name):
+            sold = Ticket.objects.filter(revoked_at=None, position__order__status=Order.Status.CONFIRMED).count()
+        connection.set_schema_to_public()
+
+    accepted = outcomes.count("accepted") + 1  # + the warm-up buyer
+    sold_out_after = max(accepted_at) if accepted_at else elapsed
+    ordered = sorted(timings)
+    figures = {
+        "orders_per_s": round((accepted - 1) / sold_out_after, 1) if sold_out_after else 0,
+        "answers_per_s": round(len(timings) / elapsed, 1),
+        "attempts_per_s": round(len(outcomes) / elapsed, 1),
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 1),
+        "sold": sold,
+        "oversold": max(sold - SEATS, 0),
+        "accepted": accepted,
+        "sold_out_answers": outcomes.count("sold_out"),
+        "unanswered": len([o for o in outcomes if o not in ("accepted", "sold_out")]),
+        "requests": len(timings),
+        "seconds": round(elapsed, 2),
+    }
+    ok = (figures["orders_per_s"] >= 100 and figures["p99_ms"] < 1000 and sold == SEATS
+          and figures["oversold"] == 0 and figures["unanswered"] == 0)
+    record("rush", figures, TARGETS, ok=ok)
+    assert sold == SEATS and figures["oversold"] == 0 and figures["unanswered"] == 0, figures

@@ -1,0 +1,180 @@
+"""A phone registers two attendees with custom questions, for a free event and for an offline
+payment event, over a real server; tickets carry a QR code whose signed payload verifies, and the
+e-mail captured by a real SMTP server carries the PDF tickets and an .ics that icalendar parses."""
+
+import email
+import io
+import threading
+import time
+import urllib.request
+from datetime import timedelta
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import connection
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from tests.harness import ServerProcess, _free_port, committed_organization
+
+pytestmark = pytest.mark.committed
+
+
+class Inbox:
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        with self.lock:
+            self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def wait_for(self, predicate, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                found = [m for m in self.messages if predicate(m)]
+            if found:
+                return found[0]
+            time.sleep(0.2)
+        raise AssertionError(f"no matching e-mail; got {[m['Subject'] for m in self.messages]}")
+
+
+def _smtp_server(port: int) -> ServerProcess:
+    """The harness's server with settings that send real SMTP. (ServerProcess fixes
+    DJANGO_SETTINGS_MODULE itself, so the child's environment is adjusted as it starts.)"""
+    import subprocess
+
+    original = subprocess.Popen
+
+    def popen(args, **kwargs):
+        kwargs["env"] = {**kwargs["env"], "DJANGO_SETTINGS_MODULE": "tests.e2e.registration_settings"}
+        return original(args, **kwargs)
+
+    subprocess.Popen = popen
+    try:
+        return ServerProcess(extra_env={"EMAIL_URL": f"smtp://127.0.0.1:{port}"})
+    finally:
+        subprocess.Popen = original
+
+
+def _prepare(organization):
+    from cms.models.registration import RegistrationForm, RegistrationQuestion
+    from operations.events.models import Event
+    from operations.ticketing.models import Quota, TicketType
+
+    events = {}
+    with schema_context(organization.schema_name):
+        now = timezone.now()
+        for slug, price in (("free-meetup", 0), ("paid-workshop", 25)):
+            event = Event.objects.create(name=slug.replace("-", " ").title(), slug=slug, status=Event.Status.PUBLISHED,
+                                         currency="EUR", starts_at=now + timedelta(days=10),
+                                         ends_at=now + timedelta(days=10, hours=2), timezone="Europe/Berlin",
+                                         offline_payment_instructions="IBAN DE00 1234")
+            ticket_type = TicketType.objects.create(event=event, name="Seat", price=price)
+            ticket_type.quotas.add(Quota.objects.create(event=event, name="Room", size=20))
+            form = RegistrationForm.objects.create(event=event)
+            question = RegistrationQuestion(form=form, label="Company", field_type="short_text", required=True)
+            question.save()
+            events[slug] = (event, question.clean_name)
+    return events
+
+
+def _register(phone, base, slug, clean_name):
+    phone.goto(f"{base}/register/{slug}/")
+    phone.get_by_label("Seat").select_option("2")
+    phone.get_by_role("button", name="Reserve for 15 minutes").click()
+    phone.wait_for_url("**/details/")
+    assert phone.locator("#countdown").is_visible()
+    phone.get_by_role("textbox", name="Full name:", exact=True).fill("Kim Minji")
+    phone.locator("[name=\"buyer-email\"]").fill("minji@example.com")
+    phone.locator('[name="a1-same_as_buyer"]').check()
+    phone.locator('[name="a2-name"]').fill("Aroha Ngata")
+    phone.locator('[name="a2-email"]').fill("aroha@example.com")
+    phone.locator(f'[name="a1-q-{clean_name}"]').fill("Tessera Ltd")
+    phone.locator(f'[name="a2-q-{clean_name}"]').fill("Jazz Club")
+    phone.get_by_role("button", name="Complete registration").click()
+    phone.wait_for_url("**/register/order/**")
+
+
+def _qr_payload_verifies(phone, public_key_pem):
+    import zxingcpp
+    from PIL import Image
+
+    from operations.ticketing.services.signing import ticket_payload_verify
+
+    qrs = phone.locator(".qr")
+    assert qrs.count() == 2
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(qrs.first.screenshot())))
+    assert results, "the QR code did not decode"
+    return ticket_payload_verify(results[0].text, public_key_pem)
+
+
+def _attachments_check(message, code):
+    from icalendar import Calendar
+
+    parts = {part.get_filename(): part for part in message.iter_attachments()}
+    assert set(parts) == {f"tickets-{code}.pdf", f"{code}.ics"}
+    assert parts[f"tickets-{code}.pdf"].get_content().startswith(b"%PDF")
+    ics = parts[f"{code}.ics"].get_content()
+    calendar = Calendar.from_ical(ics if isinstance(ics, (bytes, str)) else bytes(ics))
+    assert len(calendar.walk("VEVENT")) == 1
+    assert message.get_body(preferencelist=("html",)) is not None and message.get_body(preferencelist=("plain",)) is not None
+
+
+def test_phone_registers_two_attendees_for_a_free_and_an_offline_payment_event(django_db_setup, django_db_blocker, phone):
+    from operations.ticketing.models import Order
+    from operations.ticketing.services.lifecycle import order_mark_paid
+
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    smtp.start()
+    try:
+        with django_db_blocker.unblock(), committed_organization("e2e-reg") as organization:
+            events = _prepare(organization)
+            connection.set_schema_to_public()
+            server = _smtp_server(smtp.port)
+            try:
+                base = server.url(organization, "").rstrip("/")
+                public_key = urllib.request.urlopen(
+                    urllib.request.Request(f"http://127.0.0.1:{server.port}/register/signing-key.pem",
+                                           headers={"Host": f"{organization.primary_host()}:{server.port}"})).read().decode()
+
+                # Free event: confirmed at once, with QR codes and the e-mail with PDF + .ics.
+                _register(phone, base, "free-meetup", events["free-meetup"][1])
+                assert phone.get_by_text("You're registered!").is_visible()
+                code = phone.get_by_test_id("confirmation-number").inner_text()
+                assert code.startswith("REG-")
+                data = _qr_payload_verifies(phone, public_key)
+                assert data["o"] == code
+                _attachments_check(inbox.wait_for(lambda m: code in m["Subject"] and "tickets" in m["Subject"]), code)
+                with schema_context(organization.schema_name):
+                    order = Order.objects.get(code=code)
+                    answers = [p.answers for p in order.positions.order_by("pk")]
+                    assert [a["company"]["value"] for a in answers] == ["Tessera Ltd", "Jazz Club"] or \
+                        [next(iter(a.values()))["value"] for a in answers] == ["Tessera Ltd", "Jazz Club"]
+
+                # Offline payment: awaiting payment, then the organizer records the payment.
+                _register(phone, base, "paid-workshop", events["paid-workshop"][1])
+                code = phone.get_by_test_id("confirmation-number").inner_text()
+                assert phone.get_by_test_id("order-status").inner_text() == "Awaiting payment"
+                inbox.wait_for(lambda m: code in m["Subject"] and "please pay" in m["Subject"])
+                with schema_context(organization.schema_name):
+                    order_mark_paid(order=Order.objects.get(code=code), actor=None)
+                connection.set_schema_to_public()
+                phone.reload()
+                assert phone.get_by_text("You're registered!").is_visible()
+                assert _qr_payload_verifies(phone, public_key)["o"] == code
+            finally:
+                server.stop()
+    finally:
+        smtp.stop()
+
+
+def test_public_key_is_published_as_pem(org_a, site_client):
+    # Also makes pytest-django set up the test database when this module runs alone (the browser
+    # test above commits through the harness and does not use the ``db`` fixture).
+    response = site_client(org_a).get("/register/signing-key.pem")
+    assert response.status_code == 200 and response.content.startswith(b"-----BEGIN PUBLIC KEY-----")

@@ -1,0 +1,32 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from operations.events.models import Event, EventSeries
+from operations.events.services import EventError, event_clone
+from operations.ticketing.models import PromoCode, Session, TicketType
+from tests.operations.ticketing.builders import event_make, ticket_type_make
+
+
+def test_clone_copies_what_is_sold_shifted_to_the_new_date(org_a, in_schema):
+    with in_schema(org_a):
+        series = EventSeries.objects.create(name="Summit", slug="summit")
+        source = event_make(slug="summit-2026", series=series)
+        general = ticket_type_make(event=source, price="10", seats=50, sale_ends_at=source.starts_at)
+        Session.objects.create(event=source, title="Keynote", starts_at=source.starts_at, ends_at=source.ends_at)
+        promo = PromoCode.objects.create(event=source, code="X", value=Decimal(5), max_uses=3)
+        PromoCode.objects.filter(pk=promo.pk).update(used_count=2)
+        promo.ticket_types.add(general)
+        later = source.starts_at + timedelta(days=365)
+        copy = event_clone(event=source, name="Summit 2027", slug="summit-2027", starts_at=later)
+        assert copy.status == Event.Status.DRAFT and copy.series == series and copy.ends_at - copy.starts_at == source.ends_at - source.starts_at
+        cloned_type = TicketType.objects.get(event=copy)
+        assert cloned_type.sale_ends_at == later and cloned_type.quotas.get().size == 50 and cloned_type.quotas.get().event == copy
+        assert Session.objects.get(event=copy).starts_at == later
+        cloned_promo = PromoCode.objects.get(event=copy)
+        assert cloned_promo.used_count == 0 and list(cloned_promo.ticket_types.all()) == [cloned_type]
+        assert list(series.events.order_by("starts_at")) == [source, copy]
+        with pytest.raises(EventError) as error:
+            event_clone(event=source, name="Again", slug="summit-2027", starts_at=later)
+        assert error.value.code == "slug_taken"

@@ -1,0 +1,153 @@
+"""Invariant 1 under real concurrency: 40 connections race for the last seats and one single-use
+promo code; exactly the capacity is sold and the code is used once (committed data, own schema)."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from operations.ticketing.errors import OrderError
+from operations.ticketing.models import Order, OrderPosition, PromoCode
+from operations.ticketing.services.orders import Attendee, Item, order_complete, order_reserve
+from tests.harness import committed_organization
+from tests.operations.ticketing.builders import event_make, ticket_type_make
+
+BUYERS = 40
+SEATS = 7
+
+pytestmark = pytest.mark.committed
+
+
+def _race(schema, work):
+    barrier = threading.Barrier(BUYERS)
+    results: list = [None] * BUYERS
+
+    def buyer(index):
+        try:
+            with schema_context(schema):
+                barrier.wait(timeout=30)
+                results[index] = work(index)
+        except OrderError as error:
+            results[index] = error.code
+        except Exception as error:  # noqa: BLE001 - the assertion below shows it
+            results[index] = repr(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=buyer, args=(i,)) for i in range(BUYERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return results
+
+
+def test_forty_buyers_for_the_last_seats_and_a_single_use_code_never_oversell(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), committed_organization("race") as organization:
+        with schema_context(organization.schema_name):
+            event = event_make(slug="race", currency="KRW")
+            hall = ticket_type_make(event, name="Hall", price="30000", seats=SEATS)
+            promo = PromoCode.objects.create(event=event, code="ONCE", kind=PromoCode.Kind.PERCENT,
+                                             value=Decimal(50), max_uses=1)
+        connection.set_schema_to_public()
+
+        def buy(index):
+            with schema_context(organization.schema_name):
+                order = order_reserve(event=event, items=[Item(hall.pk, 1)], promo_code="ONCE" if index % 2 else "",
+                                      idempotency_key=f"key-{index}")
+                order_complete(order=order, name=f"Buyer {index}", email=f"b{index}@example.com",
+                               attendees=[Attendee(f"Buyer {index}", f"b{index}@example.com")], payment_method="offline")
+                return order.code
+
+        results = _race(organization.schema_name, buy)
+        with schema_context(organization.schema_name):
+            sold = OrderPosition.objects.filter(order__status=Order.Status.AWAITING_PAYMENT).count()
+            promo.refresh_from_db()
+            discounted = Order.objects.exclude(promo_code=None).count()
+        codes = [r for r in results if isinstance(r, str) and r.startswith("REG-")]
+        refusals = [r for r in results if r not in codes]
+        assert sold == SEATS == len(codes)
+        assert set(refusals) <= {"sold_out", "promo_exhausted"}, refusals
+        assert promo.used_count == 1 and discounted == 1
+        assert len(codes) + len(refusals) == BUYERS
+
+
+def test_two_submissions_with_one_idempotency_key_make_one_order(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), committed_organization("idem") as organization:
+        with schema_context(organization.schema_name):
+            event = event_make(slug="idem")
+            general = ticket_type_make(event, seats=50)
+        connection.set_schema_to_public()
+
+        def buy(index):
+            with schema_context(organization.schema_name):
+                return order_reserve(event=event, items=[Item(general.pk, 2)], idempotency_key="same-key").code
+
+        results = _race(organization.schema_name, buy)
+        with schema_context(organization.schema_name):
+            assert Order.objects.count() == 1
+            assert OrderPosition.objects.count() == 2
+            assert set(results) == {Order.objects.get().code}
+
+
+def test_builders_make_an_event_whose_tickets_are_on_sale(org_a, in_schema):
+    # Also makes pytest-django set up the test database when this module runs alone: the
+    # committed tests above do not use the ``db`` fixture (see tests/harness.py).
+    with in_schema(org_a):
+        event = event_make(slug="builders")
+        general = ticket_type_make(event, seats=3)
+        assert general.quotas.get().size == 3
+        assert event.registration_is_open(general.event.starts_at.replace(year=general.event.starts_at.year - 1))
+
+
+def test_a_quota_locked_too_long_answers_busy_and_writes_nothing(django_db_setup, django_db_blocker, monkeypatch):
+    from django.db import transaction
+
+    from operations.ticketing.models import Quota
+    from operations.ticketing.services import capacity
+
+    monkeypatch.setattr(capacity, "LOCK_TIMEOUT", "100ms")
+    monkeypatch.setattr(capacity, "ATTEMPTS", 2)
+    with django_db_blocker.unblock(), committed_organization("busy") as organization:
+        with schema_context(organization.schema_name):
+            event = event_make(slug="busy")
+            general = ticket_type_make(event, seats=5)
+        connection.set_schema_to_public()
+        locked, release = threading.Event(), threading.Event()
+
+        def holder():
+            try:
+                with schema_context(organization.schema_name), transaction.atomic():
+                    list(Quota.objects.select_for_update().filter(event=event))
+                    locked.set()
+                    release.wait(20)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=holder)
+        thread.start()
+        try:
+            assert locked.wait(20)
+            outcome: list = []
+
+            def buyer():
+                try:
+                    with schema_context(organization.schema_name):
+                        order_reserve(event=event, items=[Item(general.pk, 1)])
+                        outcome.append("reserved")
+                except OrderError as error:
+                    outcome.append((error.code, error.http_status))
+                finally:
+                    connection.close()
+
+            buyer_thread = threading.Thread(target=buyer)
+            buyer_thread.start()
+            buyer_thread.join(30)
+        finally:
+            release.set()
+            thread.join(30)
+        assert outcome == [("busy", 503)]
+        with schema_context(organization.schema_name):
+            assert not Order.objects.exists()

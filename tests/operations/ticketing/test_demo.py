@@ -1,0 +1,22 @@
+from decimal import Decimal
+
+from operations.ticketing.demo import demo_ticketing_load
+from operations.ticketing.models import Order, PromoCode, Quota, Session, TicketType
+from tests.operations.ticketing.builders import event_make
+
+
+def test_demo_ticketing_is_priced_in_each_currency_and_idempotent(org_a, in_schema):
+    with in_schema(org_a):
+        krw = event_make(slug="demo-krw", currency="KRW")
+        eur = event_make(slug="demo-eur", currency="EUR")
+    demo_ticketing_load(org_a)
+    demo_ticketing_load(org_a)
+    with in_schema(org_a):
+        assert TicketType.objects.get(event=krw, name="General admission").price == Decimal("45000")
+        assert TicketType.objects.get(event=eur, name="General admission").price == Decimal("45")
+        for event in (krw, eur):
+            assert TicketType.objects.filter(event=event).count() == 3
+            assert Quota.objects.filter(event=event).count() == 3
+            assert Session.objects.filter(event=event).count() == 3
+            assert PromoCode.objects.filter(event=event).count() == 2
+            assert Order.objects.filter(event=event, status=Order.Status.AWAITING_PAYMENT).count() == 3

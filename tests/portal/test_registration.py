@@ -1,0 +1,300 @@
+"""The public registration flow over HTTP (Django test client): every bad input of issue 4 gets a
+clear message, a 4xx and writes nothing; the happy paths reach a confirmed order with tickets."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from operations.audit.models import AuditEntry
+from operations.ticketing.models import Order, PromoCode, Ticket, TicketType
+from operations.ticketing.services.orders import Item, order_reserve
+from tests.operations.ticketing.builders import event_make, ticket_type_make
+
+
+@pytest.fixture
+def shop(org_a, in_schema, site_client):
+    with in_schema(org_a):
+        event = event_make(slug="summit", currency="KRW", max_per_order=10)
+        general = ticket_type_make(event, name="General", price="30000", seats=5, max_per_order=10)
+        free = ticket_type_make(event, name="Community", price="0", seats=5)
+        yield {"event": event, "general": general, "free": free, "client": site_client(org_a)}
+
+
+def _post_choose(shop, **data):
+    return shop["client"].post("/register/summit/", data)
+
+
+def _nothing_written():
+    return Order.objects.count() == 0 and not AuditEntry.objects.filter(action__startswith="order.").exists()
+
+
+def test_choose_page_lists_tickets_with_labels(shop):
+    response = shop["client"].get("/register/summit/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'for="qty_%d"' % shop["general"].pk in html and "KRW 30,000" in html and "idempotency_key" in html
+
+
+@pytest.mark.parametrize("quantity, code", [("0", "quantity_invalid"), ("-1", "quantity_invalid"),
+                                            ("abc", "quantity_invalid"), ("11", "quantity_invalid")])
+def test_bad_quantities_are_refused_and_nothing_is_written(shop, quantity, code):
+    response = _post_choose(shop, **{f"qty_{shop['general'].pk}": quantity})
+    assert response.status_code == 400
+    assert response.context["error"].code == code
+    assert 'role="alert"' in response.content.decode()
+    assert _nothing_written()
+
+
+def test_more_than_the_event_maximum_per_order_is_refused(shop):
+    shop["event"].max_per_order = 3
+    shop["event"].save()
+    response = _post_choose(shop, **{f"qty_{shop['general'].pk}": "2", f"qty_{shop['free'].pk}": "2"})
+    assert response.status_code == 400 and response.context["error"].code == "too_many"
+    assert _nothing_written()
+
+
+@pytest.mark.parametrize("window", ["not_yet", "over"])
+def test_sale_not_open_or_closed_is_refused(shop, window):
+    now = timezone.now()
+    general = shop["general"]
+    if window == "not_yet":
+        general.sale_starts_at = now + timedelta(days=1)
+    else:
+        general.sale_ends_at = now - timedelta(minutes=1)
+    general.save()
+    response = _post_choose(shop, **{f"qty_{general.pk}": "1"})
+    assert response.status_code == 400 and response.context["error"].code == "sale_closed"
+    assert _nothing_written()
+
+
+def test_registration_window_closed_is_refused(shop):
+    shop["event"].registration_closes_at = timezone.now() - timedelta(hours=1)
+    shop["event"].save()
+    response = _post_choose(shop, **{f"qty_{shop['general'].pk}": "1"})
+    assert response.status_code == 400 and response.context["error"].code == "sale_closed"
+
+
+def test_sold_out_is_refused_with_409_and_the_waiting_list_is_offered(shop):
+    order_reserve(event=shop["event"], items=[Item(shop["general"].pk, 5)])
+    before = Order.objects.count()
+    response = _post_choose(shop, **{f"qty_{shop['general'].pk}": "1"})
+    assert response.status_code == 409 and response.context["error"].code == "sold_out"
+    assert Order.objects.count() == before
+
+
+def test_invalid_promo_code_is_refused(shop):
+    response = _post_choose(shop, **{f"qty_{shop['general'].pk}": "1", "promo_code": "NOPE"})
+    assert response.status_code == 400 and response.context["error"].code == "promo_invalid"
+    assert _nothing_written()
+
+
+def test_exhausted_promo_code_is_refused_and_its_count_is_unchanged(shop):
+    promo = PromoCode.objects.create(event=shop["event"], code="ONCE", value=Decimal(10), max_uses=1)
+    PromoCode.objects.filter(pk=promo.pk).update(used_count=1)
+    response = _post_choose(shop, **{f"qty_{shop['general'].pk}": "1", "promo_code": "once"})
+    assert response.status_code == 400 and response.context["error"].code == "promo_exhausted"
+    promo.refresh_from_db()
+    assert promo.used_count == 1 and _nothing_written()
+
+
+def test_tampered_price_is_refused(shop):
+    response = _post_choose(shop, **{f"qty_{shop['general'].pk}": "1", f"price_{shop['general'].pk}": "1"})
+    assert response.status_code == 400 and response.context["error"].code == "price_mismatch"
+    assert _nothing_written()
+
+
+def test_tampered_ticket_type_id_is_refused(shop, org_a, in_schema):
+    other = event_make(slug="other")
+    foreign = ticket_type_make(other, seats=5)
+    for type_id in (999999, foreign.pk):
+        response = _post_choose(shop, **{f"qty_{type_id}": "1"})
+        assert response.status_code == 400 and response.context["error"].code == "ticket_type_unknown"
+    assert _nothing_written()
+
+
+def test_hidden_ticket_needs_a_code_that_unlocks_it(shop):
+    hidden = ticket_type_make(shop["event"], name="Speaker", seats=3, visibility=TicketType.Visibility.HIDDEN)
+    response = _post_choose(shop, **{f"qty_{hidden.pk}": "1"})
+    assert response.status_code == 400 and response.context["error"].code == "ticket_type_hidden"
+    assert _nothing_written()
+    promo = PromoCode.objects.create(event=shop["event"], code="SPEAK", value=0)
+    promo.unlocks.add(hidden)
+    assert str(hidden.pk) in shop["client"].get("/register/summit/?promo_code=speak").content.decode()
+    response = _post_choose(shop, **{f"qty_{hidden.pk}": "1", "promo_code": "speak"})
+    assert response.status_code == 302 and Order.objects.count() == 1
+
+
+def test_double_submission_with_one_idempotency_key_makes_one_order(shop):
+    data = {f"qty_{shop['general'].pk}": "2", "idempotency_key": "form-123"}
+    first = _post_choose(shop, **data)
+    second = _post_choose(shop, **data)
+    assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
+    assert Order.objects.count() == 1 and Order.objects.get().positions.count() == 2
+
+
+def _reserve(shop, quantity=2, type_key="free", **kwargs) -> Order:
+    return order_reserve(event=shop["event"], items=[Item(shop[type_key].pk, quantity)], **kwargs)
+
+
+def _details_data(count=2, **overrides):
+    data = {"buyer-name": "Kim Minji", "buyer-email": "minji@example.com", "buyer-phone": ""}
+    for i in range(1, count + 1):
+        data.update({f"a{i}-name": f"Attendee {i}", f"a{i}-email": f"a{i}@example.com"})
+    data.update(overrides)
+    return data
+
+
+def test_expired_reservation_is_refused_with_410(shop):
+    order = _reserve(shop, now=timezone.now() - timedelta(minutes=16))
+    response = shop["client"].post(f"/register/order/{order.secret}/details/", _details_data())
+    assert response.status_code == 410 and response.context["error"].code == "reservation_expired"
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING and not order.email
+
+
+def test_malformed_email_is_refused_and_nothing_is_written(shop):
+    order = _reserve(shop)
+    response = shop["client"].post(f"/register/order/{order.secret}/details/", _details_data(**{"buyer-email": "nope@"}))
+    assert response.status_code == 400 and "Enter a valid email address" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING and not order.email
+    assert not order.positions.exclude(attendee_name="").exists()
+
+
+def test_missing_required_answers_are_refused(shop):
+    order = _reserve(shop)
+    response = shop["client"].post(f"/register/order/{order.secret}/details/", _details_data(**{"a2-name": ""}))
+    assert response.status_code == 400 and "Enter the attendee" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING
+
+
+def test_oversized_upload_is_refused_with_413(shop):
+    order = _reserve(shop)
+    big = SimpleUploadedFile("cv.pdf", b"x" * (5 * 1024 * 1024 + 1), content_type="application/pdf")
+    response = shop["client"].post(f"/register/order/{order.secret}/details/", {**_details_data(), "a1-q-cv": big})
+    assert response.status_code == 413 and response.context["error"].code == "upload_too_large"
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING and not order.email
+
+
+def test_unknown_order_secret_is_404(shop):
+    assert shop["client"].get("/register/order/not-a-real-secret/").status_code == 404
+
+
+def test_free_group_registration_with_copy_buyer_details_is_confirmed_with_tickets_and_email(
+        shop, django_capture_on_commit_callbacks):
+    client = shop["client"]
+    response = client.post("/register/summit/", {f"qty_{shop['free'].pk}": "2", "idempotency_key": "k1"})
+    assert response.status_code == 302 and "/details/" in response["Location"]
+    details = client.get(response["Location"])
+    assert details.status_code == 200 and 'id="countdown"' in details.content.decode()
+    data = _details_data(**{"a1-same_as_buyer": "on", "a1-name": "", "a1-email": ""})
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(response["Location"], data)
+    assert done.status_code == 302
+    order = Order.objects.get()
+    assert order.status == Order.Status.CONFIRMED and order.code.startswith("REG-")
+    assert [p.attendee_name for p in order.positions.order_by("pk")] == ["Kim Minji", "Attendee 2"]
+    assert Ticket.objects.filter(position__order=order).count() == 2
+    page = client.get(done["Location"]).content.decode()
+    assert order.code in page and page.count("<svg") >= 2
+    assert client.get(f"/register/order/{order.secret}/tickets.pdf").content.startswith(b"%PDF")
+    assert b"BEGIN:VCALENDAR" in client.get(f"/register/order/{order.secret}/event.ics").content
+    assert len(mail.outbox) == 1
+    names = [a[0] for a in mail.outbox[0].attachments]
+    assert names == [f"tickets-{order.code}.pdf", f"{order.code}.ics"]
+
+
+def test_paid_order_with_offline_payment_awaits_payment(shop, django_capture_on_commit_callbacks):
+    order = _reserve(shop, quantity=1, type_key="general")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = shop["client"].post(f"/register/order/{order.secret}/details/",
+                                       _details_data(count=1, payment_method="offline"))
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == Order.Status.AWAITING_PAYMENT and order.total == Decimal("30000")
+    assert mail.outbox and not mail.outbox[0].attachments
+
+
+def test_waiting_list_join_when_sold_out(shop):
+    from operations.ticketing.models import WaitingListEntry
+
+    response = shop["client"].post("/register/summit/waiting-list/", {"email": "wait@example.com", "name": "W"})
+    assert response.status_code == 302
+    assert WaitingListEntry.objects.filter(email="wait@example.com").count() == 1
+    bad = shop["client"].post("/register/summit/waiting-list/", {"email": "nope"})
+    assert bad.status_code == 400
+
+
+def test_custom_questions_required_answer_missing_is_refused_then_stored_with_definition(shop):
+    from cms.models.registration import RegistrationForm, RegistrationQuestion
+
+    form = RegistrationForm.objects.create(event=shop["event"])
+    question = RegistrationQuestion(form=form, label="Dietary needs", field_type="short_text", required=True)
+    question.save()
+    order = _reserve(shop, quantity=1)
+    url = f"/register/order/{order.secret}/details/"
+    assert f'name="a1-q-{question.clean_name}"' in shop["client"].get(url).content.decode()
+    missing = shop["client"].post(url, _details_data(count=1))
+    assert missing.status_code == 400
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING and not order.positions.get().answers
+    done = shop["client"].post(url, _details_data(count=1, **{f"a1-q-{question.clean_name}": "Vegetarian"}))
+    assert done.status_code == 302
+    answers = order.positions.get().answers
+    assert answers[question.clean_name]["value"] == "Vegetarian" and answers[question.clean_name]["label"] == "Dietary needs"
+
+
+def test_attendee_transfers_a_ticket_before_the_deadline_and_the_old_code_is_revoked(shop):
+    from operations.ticketing.services.orders import Attendee, order_complete
+
+    shop["event"].attendee_edit_until = timezone.now() + timedelta(days=1)
+    shop["event"].save()
+    order = order_complete(order=_reserve(shop, quantity=1), name="Kim", email="kim@example.com",
+                           attendees=[Attendee("Kim", "kim@example.com")])
+    position = order.positions.get()
+    old = position.tickets.get()
+    assert "Transfer to this person" in shop["client"].get(f"/register/order/{order.secret}/").content.decode()
+    response = shop["client"].post(f"/register/order/{order.secret}/attendee/{position.pk}/",
+                                   {"action": "transfer", "name": "Park", "email": "park@example.com"})
+    assert response.status_code == 302
+    old.refresh_from_db()
+    new = position.tickets.get(revoked_at=None)
+    assert old.revoked_at is not None and new.code != old.code
+    position.refresh_from_db()
+    assert position.attendee_name == "Park"
+
+
+def test_attendee_cannot_edit_after_the_deadline(shop):
+    from operations.ticketing.services.orders import Attendee, order_complete
+
+    order = order_complete(order=_reserve(shop, quantity=1), name="Kim", email="kim@example.com",
+                           attendees=[Attendee("Kim", "kim@example.com")])
+    position = order.positions.get()
+    response = shop["client"].post(f"/register/order/{order.secret}/attendee/{position.pk}/",
+                                   {"action": "edit", "name": "X", "email": "x@example.com"})
+    assert response.status_code == 400 and response.context["error"].code == "edit_not_allowed"
+    position.refresh_from_db()
+    assert position.attendee_name == "Kim"
+
+
+def test_another_organizations_site_cannot_open_the_order_or_its_tickets(shop, org_b, site_client):
+    from operations.ticketing.services.orders import Attendee, order_complete
+
+    order = order_complete(order=_reserve(shop, quantity=1), name="Kim", email="kim@example.com",
+                           attendees=[Attendee("Kim", "kim@example.com")])
+    other = site_client(org_b)
+    for path in ("/", "/tickets.pdf", "/event.ics"):
+        assert other.get(f"/register/order/{order.secret}{path}").status_code == 404
+    assert other.get("/register/summit/").status_code == 404
+
+
+def test_partly_available_quantity_says_how_many_are_left(shop):
+    order_reserve(event=shop["event"], items=[Item(shop["general"].pk, 4)])
+    response = _post_choose(shop, **{f"qty_{shop['general'].pk}": "2"})
+    assert response.status_code == 409 and "Only 1 seat is left." in response.content.decode()
