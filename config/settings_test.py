@@ -8,6 +8,9 @@ os.environ.setdefault("PLATFORM_SCHEME", "http")
 for _name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
     os.environ.setdefault(_name, "false")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
+# Each test run gets its own index names on the (possibly shared) search server; set in the
+# environment so that server processes the tests start use the same ones.
+os.environ.setdefault("ELASTICSEARCH_INDEX_PREFIX", f"test-{os.getpid()}")
 
 from config.settings import *  # noqa: E402,F403
 
@@ -17,8 +20,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
-# Each test run gets its own index names on the (possibly shared) search server.
-ELASTICSEARCH_INDEX_PREFIX = f"test-{os.getpid()}"
 # The test server (gunicorn, DEBUG off) serves static files straight from the apps.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

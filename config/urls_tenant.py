@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms.views import robots_txt
 from config.health import healthz
+from portal import views as portal_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -25,5 +26,11 @@ if settings.DEBUG:
 
 # Public registration flow (portal/registration), before Wagtail's catch-all.
 urlpatterns += [path("register/", include("portal.registration.urls"))]
+
+# The organization's own search (same engine as the portal's discovery), before Wagtail's catch-all.
+urlpatterns += [
+    path("search/", portal_views.organization_search, name="organization_search"),
+    path("search/suggest", portal_views.organization_suggest, name="organization_suggest"),
+]
 
 urlpatterns += [path("", include(wagtail_urls))]

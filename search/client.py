@@ -3,8 +3,12 @@
 from functools import lru_cache
 
 from django.conf import settings
-from elastic_transport import Urllib3HttpNode
-from elasticsearch import Elasticsearch
+from elastic_transport import TransportError, Urllib3HttpNode
+from elasticsearch import ApiError, Elasticsearch
+
+# What "the search server is unreachable or refused the request" looks like to callers that
+# degrade instead of failing (the discovery page's fallback list, health checks).
+SEARCH_ERRORS = (TransportError, ApiError, ConnectionError)
 
 
 class PlainJsonNode(Urllib3HttpNode):

@@ -4,6 +4,7 @@ from django_tenants.utils import schema_context
 from cms.models import EventPage
 from operations.events.models import Event
 from operations.organizations.models import Membership, Organization
+from operations.ticketing.models import Order, TicketType
 
 DEMO = {"seoul-tech": "KRW", "wellington-jazz": "NZD", "berlin-design": "EUR"}
 
@@ -13,7 +14,8 @@ def counts():
     for organization in Organization.objects.filter(slug__in=DEMO):
         with schema_context(organization.schema_name):
             result[organization.slug] = (Event.objects.count(), EventPage.objects.live().count(),
-                                         set(Event.objects.values_list("currency", flat=True)))
+                                         set(Event.objects.values_list("currency", flat=True)),
+                                         TicketType.objects.count(), Order.objects.count())
     return result
 
 
@@ -22,8 +24,9 @@ def test_demo_loads_three_organizations_and_a_second_run_changes_nothing(db, sit
     first = counts()
     assert first["memberships"] == 15
     for slug, currency in DEMO.items():
-        events, pages, currencies = first[slug]
+        events, pages, currencies, ticket_types, orders = first[slug]
         assert 2 <= events <= 3 and pages == events and currencies == {currency}
+        assert ticket_types >= 2 * events and orders >= events  # a living system: tickets and orders
         organization = Organization.objects.get(slug=slug)
         assert site_client(organization).get("/").status_code == 200
 

@@ -18,6 +18,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
+
+from operations.ticketing.demo import demo_ticketing_load
 from wagtail.models import Site
 
 from cms.demo_content import site_dress
@@ -367,6 +369,8 @@ class Command(BaseCommand):
                 raise CommandError(f"{spec.slug}: {error.message} [{error.code}]") from None
             with schema_context(organization.schema_name), transaction.atomic():
                 changes += _site_fill(organization=organization, spec=spec, now=now)
+            # Ticket types, quotas, sessions, promo codes and a few orders for every event.
+            demo_ticketing_load(organization)
             self._report(spec.slug, changes)
         self._report("accounts", _accounts_ensure(password=password))
 

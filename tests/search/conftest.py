@@ -1,0 +1,1 @@
+from tests.search.support import events_index  # noqa: F401  (fixture)
