@@ -24,17 +24,38 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
+                    django_db_modify_db_settings):
+    """pytest-django's set-up of the test database, made unconditional, plus the session's
+    organizations. pytest-django sets up only the databases that collected tests ask for through
+    ``db``; a run of tests that use only committed data (tests/harness.py) would otherwise write
+    to the database DATABASE_URL names."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
-        platform_tenant_ensure()
-        organization_template_ensure()
-        for slug, fields in SESSION_ORGANIZATIONS.items():
-            if not Organization.objects.filter(slug=slug).exists():
-                organization_create(slug=slug, **fields)
-        for user in User.objects.filter(email__in=[f["owner_email"] for f in SESSION_ORGANIZATIONS.values()]):
-            user.set_password(PASSWORD)
-            user.save(update_fields=["password"])
-        role_permissions_forget()
+        db_cfg = setup_databases(verbosity=request.config.option.verbose, interactive=False, aliases={"default"},
+                                 keepdb=keepdb)
+        _session_organizations_ensure()
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            try:
+                teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+            except Exception as exc:  # a server process may still hold a connection
+                request.node.warn(pytest.PytestWarning(f"Could not drop the test database: {exc!r}"))
+
+
+def _session_organizations_ensure() -> None:
+    platform_tenant_ensure()
+    organization_template_ensure()
+    for slug, fields in SESSION_ORGANIZATIONS.items():
+        if not Organization.objects.filter(slug=slug).exists():
+            organization_create(slug=slug, **fields)
+    for user in User.objects.filter(email__in=[f["owner_email"] for f in SESSION_ORGANIZATIONS.values()]):
+        user.set_password(PASSWORD)
+        user.save(update_fields=["password"])
+    role_permissions_forget()
 
 
 @pytest.fixture(autouse=True)
