@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "cms.middleware.TenantRedirectMiddleware",
     "axes.middleware.AxesMiddleware",
+    "operations.core.middleware.DomainErrorMiddleware",
 ]
 
 TEMPLATES = [

@@ -24,3 +24,10 @@ class DomainError(Exception):
     @property
     def http_status(self) -> int:
         return STATUS_BY_CODE.get(self.code, 400)
+
+
+def refuse_without(user, permission: str) -> None:
+    """Raise a 403 DomainError unless ``user`` holds ``permission`` in the current organization.
+    (Wagtail would turn a PermissionDenied into a redirect to its dashboard.)"""
+    if not user.has_perm(permission):
+        raise DomainError("Your role in this organization does not include this screen.", code="forbidden")

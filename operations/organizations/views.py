@@ -1,11 +1,11 @@
 """The organization's Team screen in its Wagtail admin: invite, change role, remove."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
+from operations.core.errors import refuse_without
 from operations.core.http import render_with_error
 from operations.organizations.errors import OrganizationError
 from operations.organizations.forms import InviteForm, RoleForm
@@ -35,8 +35,7 @@ def _team_page(request, *, invite_form=None, status=200, **context):
 
 
 def _guard(request):
-    if current_organization() is None or not request.user.has_perm(PERMISSION):
-        raise PermissionDenied
+    refuse_without(request.user, PERMISSION)
 
 
 def team(request):

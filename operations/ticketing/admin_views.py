@@ -6,7 +6,6 @@ import json
 
 from django.contrib import messages
 from django.core import serializers
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -17,7 +16,7 @@ from django.urls import reverse
 from wagtail.admin.views.generic import CreateView, DeleteView, EditView, IndexView
 from wagtail.admin.ui.menus import MenuItem as ActionMenuItem
 
-from operations.core.errors import DomainError
+from operations.core.errors import DomainError, refuse_without
 from operations.events.services import event_clone
 
 from operations.audit.models import AuditEntry
@@ -131,8 +130,7 @@ def event_clone_view(request, event_id: int):
 
 
 def _guard(request, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
+    refuse_without(request.user, permission)
 
 
 def orders_list(request):

@@ -1,0 +1,27 @@
+from django.template.response import TemplateResponse
+
+from operations.core.errors import DomainError
+from operations.core.http import error_json
+
+
+class DomainErrorMiddleware:
+    """The one place where a DomainError that escapes a view becomes an HTTP answer: JSON for
+    clients that ask for it, otherwise a page with the message, always with the error's 4xx.
+
+    Views that re-render a form with the error (operations.core.http.render_with_error) never get
+    here; this catches refusals such as a role without access to a screen."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DomainError):
+            return None
+        if "application/json" in request.headers.get("Accept", ""):
+            return error_json(exception)
+        response = TemplateResponse(request, "errors/refused.html", {"error": exception},
+                                    status=exception.http_status)
+        return response.render()
