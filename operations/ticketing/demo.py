@@ -1,5 +1,6 @@
 """Demo ticketing data for the demo organizations (the demo loader calls demo_ticketing_load)."""
 
+import logging
 from datetime import timedelta
 from decimal import Decimal
 
@@ -22,6 +23,8 @@ _WHOLE_UNIT_FACTOR = Decimal(1000)  # KRW/JPY prices: 45 → 45,000
 _PEOPLE = [("Kim Minji", "minji.kim"), ("Aroha Ngata", "aroha.ngata"), ("Lena Vogel", "lena.vogel"),
            ("Tom Becker", "tom.becker"), ("Park Jiho", "jiho.park")]
 
+
+logger = logging.getLogger(__name__)
 
 def _price(amount: Decimal, currency: str) -> Decimal:
     return amount * _WHOLE_UNIT_FACTOR if currency_exponent(currency) == 0 else amount
@@ -77,5 +80,6 @@ def _event_load(event: Event, organization) -> None:
                 Attendee(_PEOPLE[-1][0], f"{_PEOPLE[-1][1]}@example.com")] * (order.positions.count() - 1)
             order_complete(order=order, name=name, email=f"{handle}@example.com", attendees=attendees,
                            payment_method="offline")
-    except OrderError:
-        pass  # registration closed or sold out for this demo event: its types and quotas still exist
+    except OrderError as error:
+        # Registration closed or sold out for this demo event: its types and quotas still exist.
+        logger.info("demo orders skipped for %s: %s", event, error.code)

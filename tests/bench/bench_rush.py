@@ -46,21 +46,9 @@ def _event_prepare(organization):
 
 
 def _server() -> ServerProcess:
-    """The harness's server with tests/bench/rush_settings.py (ServerProcess fixes
-    DJANGO_SETTINGS_MODULE itself, so the child's environment is adjusted as it starts)."""
-    import subprocess
-
-    original = subprocess.Popen
-
-    def popen(args, **kwargs):
-        kwargs["env"] = {**kwargs["env"], "DJANGO_SETTINGS_MODULE": "tests.bench.rush_settings"}
-        return original(args, **kwargs)
-
-    subprocess.Popen = popen
-    try:
-        return ServerProcess(workers=WORKERS, threads=THREADS)
-    finally:
-        subprocess.Popen = original
+    """The harness's server with tests/bench/rush_settings.py."""
+    return ServerProcess(workers=WORKERS, threads=THREADS,
+                         extra_env={"DJANGO_SETTINGS_MODULE": "tests.bench.rush_settings"})
 
 
 def _queued_mail_purge() -> None:

@@ -18,6 +18,7 @@ from search.client import search_client
 from search.documents import events_alias, events_index_create
 from search.queries import DiscoveryQuery, discovery_search, search_cache_invalidate, suggestions
 from tests.bench.report import record
+from tests.search.support import events_alias_clear
 
 EVENTS, ORGANIZATIONS, QUERIES, BATCH, COLD_ROUNDS = 10_000, 100, 600, 500, 3
 TARGET_P95_MS = 50.0
@@ -72,9 +73,7 @@ def _percentile(values, fraction):
 def bench_search():
     client = search_client()
     alias = events_alias()
-    if client.indices.exists_alias(name=alias):
-        for name in client.indices.get_alias(name=alias):
-            client.indices.delete(index=name)
+    events_alias_clear(client, alias)
     index = f"{alias}-bench"
     client.indices.delete(index=index, ignore_unavailable=True)
     events_index_create(index=index, client=client)

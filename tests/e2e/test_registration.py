@@ -43,21 +43,9 @@ class Inbox:
 
 
 def _smtp_server(port: int) -> ServerProcess:
-    """The harness's server with settings that send real SMTP. (ServerProcess fixes
-    DJANGO_SETTINGS_MODULE itself, so the child's environment is adjusted as it starts.)"""
-    import subprocess
-
-    original = subprocess.Popen
-
-    def popen(args, **kwargs):
-        kwargs["env"] = {**kwargs["env"], "DJANGO_SETTINGS_MODULE": "tests.e2e.registration_settings"}
-        return original(args, **kwargs)
-
-    subprocess.Popen = popen
-    try:
-        return ServerProcess(extra_env={"EMAIL_URL": f"smtp://127.0.0.1:{port}"})
-    finally:
-        subprocess.Popen = original
+    """The harness's server with settings that send real SMTP."""
+    return ServerProcess(extra_env={"DJANGO_SETTINGS_MODULE": "tests.e2e.registration_settings",
+                                    "EMAIL_URL": f"smtp://127.0.0.1:{port}"})
 
 
 def _prepare(organization):

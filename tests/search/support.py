@@ -48,14 +48,19 @@ class EventsIndex:
         return ids
 
 
+def events_alias_clear(client, alias: str) -> None:
+    """Delete every index behind ``alias`` (a test or benchmark starts from nothing)."""
+    if client.indices.exists_alias(name=alias):
+        for name in client.indices.get_alias(name=alias):
+            client.indices.delete(index=name)
+
+
 @pytest.fixture
 def events_index():
     """An empty events index behind this run's alias; removed afterwards."""
     client = search_client()
     alias = events_alias()
-    if client.indices.exists_alias(name=alias):
-        for name in client.indices.get_alias(name=alias):
-            client.indices.delete(index=name)
+    events_alias_clear(client, alias)
     index = f"{alias}-test-{next(_ids)}"
     events_index_create(index=index, client=client)
     client.indices.update_aliases(actions=[{"add": {"index": index, "alias": alias}}])
