@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install browsers run test bench lock clean-data
+.PHONY: install browsers run test bench lock vendor clean-data
 
 $(STAMP): pyproject.toml config/constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ bench: install
 ## Refresh the pinned versions after changing pyproject.toml.
 lock: install
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^tessera' > config/constraints.txt
+
+## Front-end libraries: install the versions in package.json from npm and copy the files listed under
+## "vendor" into the apps' static folders (committed, so running Tessera never needs npm or a CDN).
+vendor:
+	npm ci --no-audit --no-fund
+	node -e 'const fs=require("fs"),path=require("path");for(const [from,to] of Object.entries(require("./package.json").vendor)){fs.mkdirSync(path.dirname(to),{recursive:true});fs.copyFileSync(from,to);console.log(to)}'
 
 ## Stop the embedded services and delete their data.
 clean-data:

@@ -27,6 +27,13 @@ if settings.DEBUG:
 # Public registration flow (portal/registration), before Wagtail's catch-all.
 urlpatterns += [path("register/", include("portal.registration.urls"))]
 
+# Payments (provider webhooks, offline proofs), check-in (scanner page and API), export downloads.
+urlpatterns += [
+    path("payments/", include("operations.payments.urls")),
+    path("checkin/", include("operations.checkin.urls")),
+    path("exports/", include("operations.exports.urls")),
+]
+
 # The organization's own search (same engine as the portal's discovery), before Wagtail's catch-all.
 urlpatterns += [
     path("search/", portal_views.organization_search, name="organization_search"),

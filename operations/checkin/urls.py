@@ -1,0 +1,4 @@
+"""URLs of checkin on an organization's site."""
+
+app_name = "checkin"
+urlpatterns = []
