@@ -39,9 +39,14 @@ def event_jsonld(*, page, request, offers: list[dict]) -> dict | None:
     }
     if image := share_image_url(page, request):
         data["image"] = [image]
-    if offers:
-        data["offers"] = [_offer(offer, url) for offer in offers]
-    return data
+    return event_jsonld_offers(data, offers)
+
+
+def event_jsonld_offers(data: dict | None, offers: list[dict]) -> dict | None:
+    """``data`` (an event's JSON-LD) with its live ``offers``; a copy, ``data`` is left as it was."""
+    if data is None or not offers:
+        return data
+    return {**data, "offers": [_offer(offer, data["url"]) for offer in offers]}
 
 
 def share_image_url(page, request) -> str:

@@ -4,12 +4,14 @@ of the listing when the search server cannot answer: never an error page."""
 
 import logging
 
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from operations.accounts.attendee_orders import attendee_orders
 from portal.selectors import listed_events_upcoming, organizations_listed
 from search.client import SEARCH_ERRORS
 from search.queries import FORMATS, WHEN, DiscoveryQuery, discovery_search, popular_facets, suggestions
@@ -94,3 +96,15 @@ def _pages_matching(q: str) -> list:
     except Exception:  # the page index is a convenience here; the events above are the point
         logger.warning("page search failed", exc_info=True)
         return []
+
+
+@login_required
+@require_GET
+def my_tickets(request):
+    """Every order of the signed-in person, from every organization, upcoming events first; each
+    links to its order page (tickets, calendar, changes) on the organization's site."""
+    orders = attendee_orders(user=request.user)
+    now = timezone.now()
+    upcoming = sorted((o for o in orders if o.event_starts_at >= now), key=lambda o: o.event_starts_at)
+    past = [o for o in orders if o.event_starts_at < now]
+    return render(request, "portal/my_tickets.html", {"upcoming": upcoming, "past": past})

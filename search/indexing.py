@@ -144,10 +144,8 @@ def _location(venue) -> dict | None:
 
 def _offers(event) -> list[dict]:
     """Live ticket offers from ticketing (prices and availability never live in pages)."""
-    try:
-        from operations.ticketing.selectors import ticket_type_offers
-    except ImportError:
-        return []
+    from operations.ticketing.selectors import ticket_type_offers
+
     return [dict(offer) for offer in ticket_type_offers(event=event)]
 
 
@@ -254,6 +252,17 @@ def organization_unindex(*, schema_name: str, refresh: bool = False) -> int:
                                     refresh=refresh, conflicts="proceed")
     search_cache_invalidate()
     return removed
+
+
+def organization_reindex_current_organization(*, refresh: bool = False) -> int:
+    """Index every listed event page of the current organization (reactivated or renamed), and
+    remove what is no longer listed. Returns how many pages were synced."""
+    organization = _current_organization()
+    page_ids = set(listed_event_pages_current_organization().values_list("pk", flat=True))
+    page_ids |= set(ListedEvent.objects.filter(schema_name=organization.schema_name).values_list("page_id", flat=True))
+    for page_id in sorted(page_ids):
+        event_page_sync_current_organization(page_id=page_id, refresh=refresh)
+    return len(page_ids)
 
 
 # --- Rebuild ------------------------------------------------------------------------------------

@@ -57,11 +57,20 @@ def order_changed(sender, instance, **kwargs):
     transaction.on_commit(queue, robust=True)
 
 
-def organization_changed(sender, instance, created=False, **kwargs):
-    from search.tasks import organization_unindex
+# What an organization's documents show of it; other saves leave the index alone.
+ORGANIZATION_INDEXED_FIELDS = {"is_active", "name", "name_en", "slug"}
 
-    if not created and not instance.is_active:
+
+def organization_changed(sender, instance, created=False, update_fields=None, **kwargs):
+    from search.tasks import organization_reindex, organization_unindex
+
+    if created or instance.is_template or (update_fields and not ORGANIZATION_INDEXED_FIELDS & set(update_fields)):
+        return
+    if not instance.is_active:
         _after_commit(organization_unindex, instance.schema_name)
+    else:  # reactivated or renamed: its listed events (back) in the index, in its own schema
+        schema = instance.schema_name
+        transaction.on_commit(lambda: organization_reindex.apply_async(headers={"_schema_name": schema}), robust=True)
 
 
 def organization_deleted(sender, instance, **kwargs):

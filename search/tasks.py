@@ -28,6 +28,11 @@ def event_sync(event_id: int) -> int:
     return indexing.event_sync_current_organization(event_id=event_id)
 
 
+@shared_task(name="search.organization_reindex", **RETRY)
+def organization_reindex() -> int:
+    return indexing.organization_reindex_current_organization()
+
+
 @shared_task(name="search.organization_unindex", **RETRY)
 def organization_unindex(schema_name: str) -> int:
     return indexing.organization_unindex(schema_name=schema_name)

@@ -17,6 +17,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import BaseStreamBlock
+from cms.forms import SitePageForm
 from cms.panels import InvitationPanel
 
 
@@ -38,6 +39,7 @@ class SitePage(Page):
                                   help_text=VISIBILITY_HELP)
 
     password_required_template = "cms/password_required.html"
+    base_form_class = SitePageForm
     promote_panels = Page.promote_panels + [
         MultiFieldPanel([FieldPanel("visibility"), InvitationPanel(heading="Invitation link")], heading="Visibility"),
     ]
@@ -169,14 +171,34 @@ class EventPage(SitePage):
         super().clean()
         _require_alt(self)
 
+    def serve(self, request, *args, **kwargs):
+        from cms.page_cache import event_page_serve
+
+        def render(*, defer_offers: bool):
+            request.defer_offers = defer_offers
+            return super(EventPage, self).serve(request, *args, **kwargs)
+
+        return event_page_serve(self, request, render=render, live_context=lambda: self.live_context())
+
+    def live_context(self) -> dict:
+        """What changes with every sale or with the clock, never kept with the rendered page."""
+        from cms.offers import event_offers, registration_url
+
+        offers = event_offers(event=self.event)
+        return {"offers": offers, "is_past": bool(self.event and self.event.ends_at < timezone.now()),
+                "block_context": {"page": self, "offers": offers,
+                                  "registration_url": registration_url(event=self.event) if offers else ""}}
+
     def get_context(self, request, *args, **kwargs):
-        from cms.offers import event_offers
         from cms.seo import event_jsonld
 
         context = super().get_context(request, *args, **kwargs)
-        context["offers"] = offers = event_offers(event=self.event)
-        context["jsonld"] = event_jsonld(page=self, request=request, offers=offers)
-        context["is_past"] = bool(self.event and self.event.ends_at < timezone.now())
+        live = self.live_context()
+        # Deferred: the page is kept (cms.page_cache) and the offers are filled in per request.
+        context["defer_offers"] = defer = getattr(request, "defer_offers", False)
+        context["offers"] = [] if defer else live["offers"]
+        context["jsonld"] = event_jsonld(page=self, request=request, offers=context["offers"])
+        context["is_past"] = live["is_past"]
         return context
 
 

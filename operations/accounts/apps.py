@@ -8,3 +8,6 @@ class Config(AppConfig):
 
     def ready(self):
         from operations.accounts import receivers  # noqa: F401
+        from operations.accounts.attendee_orders import receivers_connect
+
+        receivers_connect()

@@ -76,3 +76,28 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+
+class AttendeeOrder(models.Model):
+    """Where a person's orders are, across organizations: the public schema's copy of each order's
+    identity, written in the same transaction as the order itself (operations.accounts.attendee_orders).
+    "My tickets" on the root domain reads it and never crosses schemas (DESIGN.md)."""
+
+    schema_name = models.CharField(max_length=63)
+    order_id = models.BigIntegerField()
+    code = models.CharField(max_length=24)
+    secret = models.CharField(max_length=64, help_text="The attendee's link to the order page.")
+    email = models.EmailField(blank=True, db_index=True)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="attendee_orders")
+    status = models.CharField(max_length=20)
+    event_name = models.CharField(max_length=200)
+    event_starts_at = models.DateTimeField()
+    event_timezone = models.CharField(max_length=64, default="UTC")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-event_starts_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["schema_name", "order_id"], name="attendee_order_unique")]
+
+    def __str__(self):
+        return f"{self.code} ({self.schema_name})"

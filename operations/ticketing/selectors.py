@@ -17,6 +17,7 @@ def ticket_type_offers(*, event, now=None) -> list[dict]:
     quotas = {q.pk: q for t in types for q in t.quotas.all()}
     used = quota_used(list(quotas.values()), now=now)
     offers = []
+    is_open = event.registration_is_open(now)
     for ticket_type in types:
         type_quotas = list(ticket_type.quotas.all())
         remaining = max(min(q.size - used[q.pk] for q in type_quotas), 0) if type_quotas else 0
@@ -26,8 +27,10 @@ def ticket_type_offers(*, event, now=None) -> list[dict]:
             "description": ticket_type.description,
             "price": ticket_type.price_at(now),
             "currency": event.currency,
-            "available": ticket_type.on_sale(now) and remaining > 0 and event.registration_is_open(now),
+            "available": ticket_type.on_sale(now) and remaining > 0 and is_open,
             "remaining": remaining,
+            # Sold out while registration is open: people may join the waiting list.
+            "waiting_list": is_open and ticket_type.on_sale(now) and remaining == 0,
             "sale_starts_at": ticket_type.sale_starts_at,
             "sale_ends_at": ticket_type.sale_ends_at,
             "min_per_order": ticket_type.min_per_order,

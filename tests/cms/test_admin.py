@@ -5,7 +5,8 @@ from django.test import RequestFactory
 from wagtail.admin.menu import admin_menu, settings_menu
 from wagtail.models import Page
 
-from cms.models import EventPage, HomePage
+from cms.models import ContentPage, EventPage, HomePage
+from operations.accounts.models import User
 from tests.cms.conftest import event_make
 
 
@@ -102,3 +103,22 @@ def test_scheduled_page_goes_live_when_the_beat_task_runs(org_a, in_schema, site
     with freeze_time(timezone.now() + dt.timedelta(hours=2)):
         assert pages_publish_scheduled_all_organizations() >= 2
     assert site_client(org_a).get("/later/").status_code == 200
+
+
+@pytest.mark.parametrize("slug", ["search", "register", "checkin", "admin"])
+def test_top_level_pages_cannot_take_a_path_the_site_serves_itself(org_a, site_client, in_schema, slug):
+    with in_schema(org_a):
+        home = HomePage.objects.get()
+    client = site_client(org_a, User.objects.get(email="owner@alpha.test"))
+    response = client.post(f"/admin/pages/add/cms/contentpage/{home.pk}/", {
+        "title": "Search tips", "slug": slug, "body-count": "0", "visibility": "public", "action-publish": "Publish",
+    })
+    assert response.status_code == 200 and "is taken by a page the site provides itself" in response.text
+    with in_schema(org_a):
+        assert not Page.objects.filter(slug=slug).exists()
+        home.add_child(instance=ContentPage(title="Tips", slug="tips"))
+        tips = Page.objects.get(slug="tips")
+    nested = client.post(f"/admin/pages/add/cms/contentpage/{tips.pk}/", {  # /tips/search/ is free
+        "title": "Search tips", "slug": "search", "body-count": "0", "visibility": "public", "action-publish": "Publish",
+    })
+    assert nested.status_code == 302

@@ -3,8 +3,7 @@
 finds what disagrees. Everything against the search server over HTTP."""
 
 import datetime as dt
-import sys
-import types
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -14,8 +13,8 @@ from wagtail.models import PageViewRestriction
 
 from cms.models import EventPage, HomePage
 from operations.events.models import Event
-from operations.organizations.services import organization_deactivate
-from operations.ticketing.models import Order
+from operations.organizations.services import organization_deactivate, organization_update
+from operations.ticketing.models import Order, OrderPosition, Quota, TicketType
 from search import indexing
 from search.client import search_client
 from search.documents import events_alias
@@ -85,21 +84,27 @@ def test_an_event_change_in_the_database_reaches_the_index(org_a, in_schema, eve
         assert indexed(org_a, page) is None
 
 
-def test_sold_out_reaches_the_index_when_the_event_is_synced(org_a, in_schema, events_index, monkeypatch,
-                                                              django_capture_on_commit_callbacks):
-    offers = [{"name": "Standard", "price": "20.00", "currency": "EUR", "available": True, "remaining": 3}]
-    selectors = types.ModuleType("operations.ticketing.selectors")
-    selectors.ticket_type_offers = lambda *, event: offers
-    monkeypatch.setitem(sys.modules, "operations.ticketing.selectors", selectors)
+def test_sold_out_and_waiting_list_reach_the_index_when_a_sale_commits(org_a, in_schema, events_index,
+                                                                          django_capture_on_commit_callbacks):
     with in_schema(org_a):
         with django_capture_on_commit_callbacks(execute=True):
             page = publish_event_page("Alpha Conf")
+            event = page.event
+            quota = Quota.objects.create(event=event, name="All seats", size=1)
+            TicketType.objects.create(event=event, name="Standard", price=Decimal("20.00")).quotas.add(quota)
+            event.save()  # an event change queues its sync
         source = indexed(org_a, page)
         assert source["availability"] == "on_sale" and source["price_min"] == 20 and source["is_free"] is False
 
-        offers[:] = [{"name": "Standard", "price": "20.00", "currency": "EUR", "available": False, "remaining": 0}]
+        with django_capture_on_commit_callbacks(execute=True):  # the last seat sells
+            order = Order.objects.create(event=event, code=f"T-{page.pk}", currency=event.currency,
+                                         status=Order.Status.CONFIRMED, total=Decimal("20.00"))
+            OrderPosition.objects.create(order=order, ticket_type=quota.ticket_types.get(), price=Decimal("20.00"))
+        assert indexed(org_a, page)["availability"] == "waiting_list"  # registration is still open
+
         with django_capture_on_commit_callbacks(execute=True):
-            Order.objects.create(event=page.event, code=f"T-{page.pk}", currency="EUR")  # the last seat sells
+            event.registration_closes_at = timezone.now() - dt.timedelta(minutes=1)
+            event.save()
         assert indexed(org_a, page)["availability"] == "sold_out"
 
 
@@ -121,7 +126,7 @@ def test_draft_private_and_unlisted_events_of_any_organization_never_appear(org_
     assert not ListedEvent.objects.exclude(title__in=["Alpha Public", "Beta Public"]).exists()
 
 
-def test_deactivating_an_organization_removes_its_events(org_a, org_b, in_schema, events_index,
+def test_deactivating_an_organization_removes_its_events_and_reactivating_restores_them(org_a, org_b, in_schema, events_index,
                                                          django_capture_on_commit_callbacks):
     for organization, title in ((org_a, "Alpha Conf"), (org_b, "Beta Fest")):
         with in_schema(organization), django_capture_on_commit_callbacks(execute=True):
@@ -131,6 +136,12 @@ def test_deactivating_an_organization_removes_its_events(org_a, org_b, in_schema
     search_client().indices.refresh(index=events_alias())
     assert visible_titles() == {"Beta Fest"}
     assert set(ListedEvent.objects.values_list("title", flat=True)) == {"Beta Fest"}
+
+    with django_capture_on_commit_callbacks(execute=True):  # reactivated: its events come back
+        organization_update(organization=org_a, actor=None, is_active=True)
+    search_client().indices.refresh(index=events_alias())
+    assert visible_titles() == {"Alpha Conf", "Beta Fest"}
+    assert ListedEvent.objects.get(title="Alpha Conf").organization_name == org_a.name
 
 
 def test_the_task_retries_with_backoff_when_the_search_server_is_down(org_a, in_schema, events_index, monkeypatch):

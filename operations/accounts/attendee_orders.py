@@ -1,0 +1,68 @@
+"""A person's orders across organizations ("My tickets").
+
+Each organization's orders live in its own schema; the root domain may not read across schemas in
+a request. So every save of an order writes its identity (code, secret link, status, event) to
+``AttendeeOrder`` in the public schema, inside the same transaction: the copy can never disagree
+with a committed order, and a rolled-back order leaves nothing behind.
+"""
+
+from allauth.account.models import EmailAddress
+from django.db import connection
+from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+
+from operations.accounts.models import AttendeeOrder
+
+# Orders a person has something to look at for (not abandoned baskets).
+SHOWN_STATUSES = ("awaiting_payment", "awaiting_approval", "confirmed", "partially_refunded", "refunded",
+                  "cancelled", "on_hold")
+
+STATUS_LABELS = {"awaiting_payment": "Awaiting payment", "awaiting_approval": "Awaiting approval",
+                 "confirmed": "Confirmed", "partially_refunded": "Partly refunded", "refunded": "Refunded",
+                 "cancelled": "Cancelled", "on_hold": "Held for review"}
+
+
+def order_saved(sender, instance, **kwargs) -> None:
+    event = instance.event
+    AttendeeOrder.objects.update_or_create(
+        schema_name=connection.schema_name, order_id=instance.pk,
+        defaults={"code": instance.code, "secret": instance.secret, "email": (instance.email or "").lower(),
+                  "user_id": instance.user_id, "status": instance.status, "event_name": event.name,
+                  "event_starts_at": event.starts_at, "event_timezone": event.timezone},
+    )
+
+
+def order_deleted(sender, instance, **kwargs) -> None:
+    AttendeeOrder.objects.filter(schema_name=connection.schema_name, order_id=instance.pk).delete()
+
+
+def event_saved(sender, instance, created=False, **kwargs) -> None:
+    if not created:
+        AttendeeOrder.objects.filter(schema_name=connection.schema_name, order_id__in=instance.orders.values("pk")).update(
+            event_name=instance.name, event_starts_at=instance.starts_at, event_timezone=instance.timezone)
+
+
+def receivers_connect() -> None:
+    post_save.connect(order_saved, sender="ticketing.Order", dispatch_uid="accounts.attendee_order.saved")
+    post_delete.connect(order_deleted, sender="ticketing.Order", dispatch_uid="accounts.attendee_order.deleted")
+    post_save.connect(event_saved, sender="events.Event", dispatch_uid="accounts.attendee_order.event")
+
+
+def attendee_orders(*, user) -> list[AttendeeOrder]:
+    """The orders ``user`` placed while signed in, or that carry one of their verified e-mail
+    addresses, from every organization (active ones only), each with ``organization``, ``link``
+    (its order page) and ``status_label`` set."""
+    from operations.organizations.models import Organization
+
+    emails = [e.lower() for e in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)]
+    orders = list(AttendeeOrder.objects.filter(Q(user=user) | Q(email__in=emails), status__in=SHOWN_STATUSES))
+    organizations = {o.schema_name: o for o in Organization.objects.real().filter(
+        schema_name__in={order.schema_name for order in orders}, is_active=True)}
+    shown = []
+    for order in orders:
+        if organization := organizations.get(order.schema_name):
+            order.organization = organization
+            order.link = organization.url(f"/register/order/{order.secret}/")
+            order.status_label = STATUS_LABELS.get(order.status, order.status.replace("_", " ").capitalize())
+            shown.append(order)
+    return shown

@@ -1,0 +1,72 @@
+"""Anonymous visitors get a kept render of the event page (cms.page_cache); the ticket offers in it
+are always live, and any content change shows at once."""
+
+from decimal import Decimal
+
+from cms.models import Speaker
+from operations.ticketing.models import Order, OrderPosition, Quota, TicketType
+from tests.cms.conftest import event_make, event_page_publish
+
+
+def page_with_tickets(seats: int):
+    event = event_make("kept")
+    quota = Quota.objects.create(event=event, name="All seats", size=seats)
+    ticket_type = TicketType.objects.create(event=event, name="General admission", price=Decimal("30000"))
+    ticket_type.quotas.add(quota)
+    speaker = Speaker.objects.create(name="Ada Lovelace")
+    event_page_publish(event, slug="kept", content=[
+        {"type": "speakers", "value": {"title": "Speakers", "speakers": [speaker.pk]}},
+        {"type": "tickets", "value": {"title": "Tickets", "intro": "Seats are limited"}},
+    ])
+    return event, ticket_type, speaker
+
+
+def seat_sell(event, ticket_type) -> None:
+    order = Order.objects.create(event=event, code="REG-KEPT-1", currency="KRW", status=Order.Status.CONFIRMED,
+                                 total=ticket_type.price)
+    OrderPosition.objects.create(order=order, ticket_type=ticket_type, price=ticket_type.price)
+
+
+def test_kept_page_shows_live_availability_and_json_ld_offers(org_a, in_schema, site_client):
+    with in_schema(org_a):
+        event, ticket_type, speaker = page_with_tickets(seats=1)
+        Speaker.objects.filter(pk=speaker.pk).update(name="Grace Hopper")  # no signal: the kept page won't know
+    client = site_client(org_a)
+    first = client.get("/kept/").content.decode()
+    assert "Only 1 left" in first and '"availability": "https://schema.org/InStock"' in first
+
+    with in_schema(org_a):
+        seat_sell(event, ticket_type)
+    second = client.get("/kept/").content.decode()
+    assert "Sold out" in second and '"availability": "https://schema.org/SoldOut"' in second
+    assert "Seats are limited" in second and "tessera:live" not in second
+    assert second.count('application/ld+json') == 1
+
+
+def test_content_changes_retire_the_kept_page(org_a, in_schema, site_client):
+    with in_schema(org_a):
+        page_with_tickets(seats=5)
+    client = site_client(org_a)
+    assert "Ada Lovelace" in client.get("/kept/").content.decode()
+
+    with in_schema(org_a):
+        Speaker.objects.filter(name="Ada Lovelace").update(name="Grace Hopper")  # bypasses signals
+    assert "Ada Lovelace" in client.get("/kept/").content.decode(), "the page was not kept"
+
+    with in_schema(org_a):
+        speaker = Speaker.objects.get(name="Grace Hopper")
+        speaker.save()  # an editor's save
+    assert "Grace Hopper" in client.get("/kept/").content.decode()
+
+
+def test_signed_in_people_and_query_strings_get_a_fresh_render(org_a, in_schema, site_client, member):
+    with in_schema(org_a):
+        page_with_tickets(seats=5)
+    client = site_client(org_a)
+    client.get("/kept/")
+    with in_schema(org_a):
+        Speaker.objects.filter(name="Ada Lovelace").update(name="Grace Hopper")
+
+    assert "Grace Hopper" in client.get("/kept/?utm_source=newsletter").content.decode()
+    client.force_login(member(org_a, "marketing"), backend="operations.accounts.backends.EmailBackend")
+    assert "Grace Hopper" in client.get("/kept/").content.decode()
