@@ -295,3 +295,21 @@ def _json_value(value):
     if isinstance(value, (list, tuple)):
         return [_json_value(v) for v in value]
     return value
+
+
+def questions_copy(*, source, copy, ticket_types: dict, **kwargs) -> None:
+    """Receiver of operations' event_cloned: the copy asks the same questions, keeping their
+    identities (so exports line up across editions) and pointing at the copied ticket types."""
+    from cms.models.registration import RegistrationForm
+
+    form = RegistrationForm.objects.filter(event=source).prefetch_related("questions").first()
+    if form is None:
+        return
+    questions = list(form.questions.all())
+    form.pk, form.event = None, copy
+    form.save()
+    for question in questions:
+        old_type = question.ticket_type_id
+        question.pk, question.form = None, form
+        question.ticket_type_id = ticket_types[old_type].pk if old_type in ticket_types else None
+        question.save()

@@ -6,6 +6,7 @@ from django.utils.text import slugify
 from operations.audit.services import audit_record
 from operations.core.errors import DomainError
 from operations.events.models import Event
+from operations.events.signals import event_cloned
 
 
 class EventError(DomainError):
@@ -15,7 +16,8 @@ class EventError(DomainError):
 def event_clone(*, event: Event, name: str, slug: str, starts_at, actor=None, request=None) -> Event:
     """A draft copy of ``event`` starting at ``starts_at``: ticket types (sale windows shifted),
     quotas, sessions and promo codes (usage reset). Orders are not copied. Raises EventError
-    (slug_taken). Registration questions live in the form builder (cms) and are copied there."""
+    (slug_taken). Registration questions live in the form builder (cms), which copies them when
+    ``event_cloned`` is sent, in the same transaction."""
     from operations.ticketing.models import PromoCode, Quota, Session, TicketType
 
     slug = slugify(slug)[:80]
@@ -59,6 +61,7 @@ def event_clone(*, event: Event, name: str, slug: str, starts_at, actor=None, re
             promo.save()
             promo.ticket_types.set(limited)
             promo.unlocks.set(unlocks)
+        event_cloned.send(sender=Event, source=event, copy=copy, ticket_types=types)
         audit_record("event.cloned", actor=actor, target=copy, before={"source": event.slug},
                      after={"slug": copy.slug, "starts_at": copy.starts_at.isoformat()}, request=request)
     return copy

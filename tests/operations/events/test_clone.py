@@ -30,3 +30,23 @@ def test_clone_copies_what_is_sold_shifted_to_the_new_date(org_a, in_schema):
         with pytest.raises(EventError) as error:
             event_clone(event=source, name="Again", slug="summit-2027", starts_at=later)
         assert error.value.code == "slug_taken"
+
+
+def test_clone_asks_the_same_questions_with_the_same_identities(org_a, in_schema):
+    from cms.models.registration import RegistrationForm, RegistrationQuestion
+
+    with in_schema(org_a):
+        source = event_make(slug="summit-2026")
+        student = ticket_type_make(event=source, name="Student", seats=20)
+        form = RegistrationForm.objects.create(event=source, intro="Tell us about you")
+        RegistrationQuestion.objects.create(form=form, label="Dietary needs", required=True)
+        RegistrationQuestion.objects.create(form=form, label="University", ticket_type_id=student.pk)
+        RegistrationQuestion.objects.filter(form=form, label="Dietary needs").update(label="Food")  # relabelled
+
+        copy = event_clone(event=source, name="Summit 2027", slug="summit-2027",
+                           starts_at=source.starts_at + timedelta(days=365))
+        copied = {q.clean_name: q for q in RegistrationForm.objects.get(event=copy).questions.all()}
+        assert set(copied) == {"dietary_needs", "university"}
+        assert copied["dietary_needs"].label == "Food" and copied["dietary_needs"].required
+        assert copied["university"].ticket_type_id == TicketType.objects.get(event=copy, name="Student").pk
+        assert RegistrationForm.objects.get(event=source).questions.count() == 2  # the source keeps its own
