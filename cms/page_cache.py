@@ -8,7 +8,8 @@ markers with live offers.
 
 What a kept page depends on is summed up in one number per organization, its content
 generation: any save or delete of a model from the apps below moves it on, which retires every
-kept page of that organization at once. Keys carry the schema (django_tenants' key function).
+kept page of that organization at once, and so does a change to the organization itself (its name
+shows on every page). Keys carry the schema (django_tenants' key function).
 """
 
 from django.contrib.messages import get_messages
@@ -49,7 +50,17 @@ def _on_change(sender, **kwargs) -> None:
         content_changed()
 
 
+def _on_organization_change(sender, instance, **kwargs) -> None:
+    # Saved from the root domain: the generation to move on is the organization's own.
+    from django_tenants.utils import schema_context
+
+    with schema_context(instance.schema_name):
+        content_changed()
+
+
 def receivers_connect() -> None:
+    post_save.connect(_on_organization_change, sender="organizations.Organization",
+                      dispatch_uid="cms.page_cache.organization")
     post_save.connect(_on_change, dispatch_uid="cms.page_cache.save")
     post_delete.connect(_on_change, dispatch_uid="cms.page_cache.delete")
     m2m_changed.connect(_on_change, dispatch_uid="cms.page_cache.m2m")

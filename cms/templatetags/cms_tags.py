@@ -28,3 +28,12 @@ def site_menu(context) -> list:
     if site is None:
         return []
     return list(Page.objects.child_of(site.root_page).live().public().in_menu().only("id", "title", "url_path"))
+
+
+@register.simple_tag
+def content_generation() -> int:
+    """The organization's content generation (cms.page_cache): the layout's branding, menu and
+    footer are kept per generation, so an editor's change shows at once."""
+    from cms.page_cache import content_generation as generation
+
+    return generation()

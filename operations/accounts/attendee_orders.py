@@ -10,6 +10,7 @@ from allauth.account.models import EmailAddress
 from django.db import connection
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from operations.accounts.models import AttendeeOrder
 
@@ -22,14 +23,23 @@ STATUS_LABELS = {"awaiting_payment": "Awaiting payment", "awaiting_approval": "A
                  "cancelled": "Cancelled", "on_hold": "Held for review"}
 
 
-def order_saved(sender, instance, **kwargs) -> None:
+# The order fields the copy holds; a save that touches none of them leaves it alone.
+COPIED_FIELDS = {"code", "secret", "email", "user", "user_id", "status", "event", "event_id"}
+
+
+def order_saved(sender, instance, update_fields=None, **kwargs) -> None:
+    if update_fields is not None and not COPIED_FIELDS & set(update_fields):
+        return
     event = instance.event
-    AttendeeOrder.objects.update_or_create(
-        schema_name=connection.schema_name, order_id=instance.pk,
-        defaults={"code": instance.code, "secret": instance.secret, "email": (instance.email or "").lower(),
-                  "user_id": instance.user_id, "status": instance.status, "event_name": event.name,
-                  "event_starts_at": event.starts_at, "event_timezone": event.timezone},
-    )
+    # One INSERT … ON CONFLICT DO UPDATE: orders are saved several times on the way to confirmed.
+    AttendeeOrder.objects.bulk_create([AttendeeOrder(
+        schema_name=connection.schema_name, order_id=instance.pk, code=instance.code, secret=instance.secret,
+        email=(instance.email or "").lower(), user_id=instance.user_id, status=instance.status,
+        event_name=event.name, event_starts_at=event.starts_at, event_timezone=event.timezone,
+        updated_at=timezone.now(),
+    )], update_conflicts=True, unique_fields=["schema_name", "order_id"],
+        update_fields=["code", "secret", "email", "user", "status", "event_name", "event_starts_at", "event_timezone",
+                       "updated_at"])
 
 
 def order_deleted(sender, instance, **kwargs) -> None:
