@@ -70,3 +70,21 @@ def test_signed_in_people_and_query_strings_get_a_fresh_render(org_a, in_schema,
     assert "Grace Hopper" in client.get("/kept/?utm_source=newsletter").content.decode()
     client.force_login(member(org_a, "marketing"), backend="operations.accounts.backends.EmailBackend")
     assert "Grace Hopper" in client.get("/kept/").content.decode()
+
+
+def test_layout_follows_branding_and_organization_changes_at_once(org_a, in_schema, site_client):
+    from operations.organizations.services import organization_update
+    from tests.cms.conftest import branding_set
+
+    with in_schema(org_a):
+        page_with_tickets(seats=5)
+        branding_set(primary_colour="#1d4ed8")
+    client = site_client(org_a)
+    assert "--brand-primary: #1d4ed8" in client.get("/register/kept/").text
+
+    with in_schema(org_a):
+        branding_set(primary_colour="#7c2d12")
+    organization_update(organization=org_a, actor=None, name="Alpha Events Renamed")
+    for path in ("/register/kept/", "/kept/"):
+        shown = client.get(path).text
+        assert "--brand-primary: #7c2d12" in shown and "Alpha Events Renamed" in shown, path
