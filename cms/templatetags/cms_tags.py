@@ -30,10 +30,15 @@ def site_menu(context) -> list:
     return list(Page.objects.child_of(site.root_page).live().public().in_menu().only("id", "title", "url_path"))
 
 
-@register.simple_tag
-def content_generation() -> int:
+@register.simple_tag(takes_context=True)
+def content_generation(context) -> int:
     """The organization's content generation (cms.page_cache): the layout's branding, menu and
-    footer are kept per generation, so an editor's change shows at once."""
+    footer are kept per generation, so an editor's change shows at once. Read once per request."""
     from cms.page_cache import content_generation as generation
 
-    return generation()
+    request = context.get("request")
+    if request is None:
+        return generation()
+    if not hasattr(request, "content_generation"):
+        request.content_generation = generation()
+    return request.content_generation
