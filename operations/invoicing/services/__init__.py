@@ -1,0 +1,1 @@
+"""Taxes (services.taxes) and receipts / credit notes (services.receipts)."""
