@@ -15,8 +15,16 @@ app.conf.beat_schedule = {
         "task": "operations.ticketing.tasks.orders_expire_all_organizations",
         "schedule": 60.0,
     },
+    "exports-housekeeping": {  # exports: delete expired export files, store funnel page-view counters
+        "task": "operations.exports.tasks.exports_housekeeping_all_organizations",
+        "schedule": 300.0,
+    },
     "cms-publish-scheduled": {  # cms: scheduled go-live and expiry of pages
         "task": "cms.tasks.pages_publish_scheduled_all_organizations",
         "schedule": 60.0,
+    },
+    "payments-reconcile": {  # payments: settle card payments whose webhook never arrived
+        "task": "operations.payments.tasks.payments_reconcile_all_organizations",
+        "schedule": 120.0,
     },
 }

@@ -45,6 +45,19 @@ def banner(env: dict) -> None:
     print("\n" + out.stdout, flush=True)
 
 
+def stripe_test_mode(env: dict) -> str | None:
+    """Without Stripe keys, card payments run against localstripe (a local fake of Stripe): test
+    mode, no real money, the test card 4242 4242 4242 4242 pays. Returns its port, or None."""
+    if env.get("STRIPE_SECRET_KEY"):
+        return None
+    port = env.get("LOCALSTRIPE_PORT", "8420")
+    env.update(STRIPE_API_BASE=f"http://localhost:{port}", STRIPE_SECRET_KEY="sk_test_tessera_localstripe",
+               STRIPE_PUBLISHABLE_KEY="pk_test_tessera_localstripe", STRIPE_WEBHOOK_SECRET="whsec_tessera_localstripe")
+    print(f"  Stripe TEST MODE: localstripe on http://localhost:{port} (no real money; "
+          "pay with card 4242 4242 4242 4242, any future date, any CVC)", flush=True)
+    return port
+
+
 def main() -> int:
     env = os.environ.copy()
     env.setdefault("DEBUG", "true")
@@ -54,6 +67,8 @@ def main() -> int:
     started = embedded.fill_environment(env)
     for name in started:
         print(f"  embedded {name} under {embedded.DATA_DIR}", flush=True)
+
+    stripe_port = stripe_test_mode(env)
 
     print("Migrating schemas…", flush=True)
     manage("setup_platform", env=env)
@@ -75,6 +90,8 @@ def main() -> int:
                           f"--schedule={embedded.DATA_DIR / 'celerybeat-schedule'}"]),
         env=env, cwd=str(BASE_DIR),
     )
+    if stripe_port:
+        manager.add_process("stripe", f"{python} -m localstripe --port {stripe_port}", env=env, cwd=str(BASE_DIR))
     threading.Thread(target=banner, args=(env,), daemon=True).start()
     try:
         manager.loop()

@@ -55,6 +55,7 @@ TENANT_APPS = [
     "operations.payments",
     "operations.checkin",
     "operations.exports",
+    "operations.invoicing",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -92,6 +93,8 @@ AUTH_USER_MODEL = "accounts.User"
 # is prepared): operations stays free of imports from cms.
 ORGANIZATION_PROVISIONERS = ["cms.setup.site_create"]
 ORGANIZATION_TEMPLATE_PREPARERS = ["cms.setup.template_prepare"]
+# invoicing: receipts take the colour and logo from this site setting (named, not imported).
+INVOICING_BRANDING_MODEL = "cms.Branding"
 
 MIDDLEWARE = [
     "operations.organizations.middleware.OrganizationMiddleware",
@@ -241,6 +244,11 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")  # localstripe in development and tests
+# Stripe.js; empty: the real one, or localstripe's stand-in at <STRIPE_API_BASE>/js.stripe.com/v3/.
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="")
+# Fernet key for organizations' provider secrets at rest (else derived from SECRET_KEY).
+PAYMENTS_ENCRYPTION_KEY = env.str("PAYMENTS_ENCRYPTION_KEY", default="")
+PAYMENTS_RECONCILE_AFTER_MINUTES = env.int("PAYMENTS_RECONCILE_AFTER_MINUTES", default=5)
 
 # --- Localisation -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

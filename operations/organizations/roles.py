@@ -23,14 +23,20 @@ ACCESS_ADMIN = "wagtailadmin.access_admin"
 # App labels whose permissions a role receives in full.
 ROLE_APPS: dict[str, set[str]] = {
     Role.MARKETING: {"cms", "wagtailimages", "wagtaildocs", "wagtailforms", "wagtailredirects", "wagtailembeds", "taggit"},
-    Role.STAFF: {"checkin"},
-    Role.FINANCE: {"orders", "payments", "exports", "ticketing"},
+    Role.FINANCE: {"payments", "exports", "invoicing"},
+}
+# App labels whose view permissions a role receives: finance sees what is sold and who came, and
+# handles orders (ROLE_EXTRA), but does not change events, ticket types, quotas or promo codes.
+ROLE_VIEW_APPS: dict[str, set[str]] = {
+    Role.FINANCE: {"ticketing", "checkin"},
 }
 # Single permissions a role receives beyond its apps.
 ROLE_EXTRA: dict[str, set[str]] = {
     Role.MARKETING: {"events.view_event"},
-    Role.STAFF: {"events.view_event", "ticketing.view_order"},
-    Role.FINANCE: {"events.view_event", "audit.view_auditentry"},
+    # Check-in staff scan and look attendees up; undo, manual check-in, lists and the dashboard
+    # are for owners and admins (who hold every checkin permission).
+    Role.STAFF: {"events.view_event", "ticketing.view_order", "checkin.scan_ticket", "checkin.view_checkinlist"},
+    Role.FINANCE: {"events.view_event", "audit.view_auditentry", "ticketing.change_order"},
     Role.ADMIN: {"organizations.manage_team"},
     Role.OWNER: {"organizations.manage_team", "organizations.manage_owners"},
 }
@@ -61,6 +67,8 @@ def role_permissions(role: str | None) -> frozenset[str]:
     else:
         apps = ROLE_APPS.get(role, set())
     granted = {perm for label in apps for perm in by_app.get(label, ())}
+    granted |= {perm for label in ROLE_VIEW_APPS.get(role, ()) for perm in by_app.get(label, ())
+                if perm.split(".", 1)[1].startswith("view_")}
     return frozenset(granted | ROLE_EXTRA.get(role, set()) | {ACCESS_ADMIN})
 
 

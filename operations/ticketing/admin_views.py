@@ -28,7 +28,6 @@ from operations.ticketing.selectors import order_search
 from operations.ticketing.services.attendees import order_resend, position_attendee_change
 from operations.ticketing.services.lifecycle import (
     order_approve,
-    order_cancel,
     order_mark_paid,
     order_refund,
     order_reject,
@@ -201,7 +200,9 @@ def order_act(request, order_id: int):
         elif action == "reject":
             order_reject(order=order, actor=request.user, reason=reason, request=request)
         elif action == "cancel":
-            order_cancel(order=order, actor=request.user, reason=reason, request=request)
+            from operations.payments.services.refunds import order_cancel_refunding  # money goes back the way it came
+
+            order_cancel_refunding(order=order, actor=request.user, reason=reason, request=request)
         elif action == "mark_paid":
             order_mark_paid(order=order, actor=request.user, request=request)
         elif action == "resend":
@@ -214,7 +215,7 @@ def order_act(request, order_id: int):
                                      email=request.POST.get("email", ""), actor=request.user, request=request)
         else:
             raise OrderError("Unknown action.", code="invalid_action")
-    except OrderError as error:
+    except DomainError as error:  # OrderError, or PaymentError from a cancellation's refund
         return order_detail(request, order_id, error=error, status=error.http_status)
     messages.success(request, "Done.")
     return redirect("ticketing_order", order_id=order.pk)

@@ -142,10 +142,12 @@ class Order(models.Model):
         EXPIRED = "expired", "Expired"
         REFUNDED = "refunded", "Refunded"
         PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        ON_HOLD = "on_hold", "Held for review"
 
     class PaymentMethod(models.TextChoices):
         FREE = "free", "Free"
         OFFLINE = "offline", "Bank transfer or at the door"
+        STRIPE = "stripe", "Card"
 
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="orders")
     code = models.CharField(max_length=24, unique=True, help_text="Confirmation number, e.g. REG-20261122-7KQ2XM.")
@@ -180,18 +182,20 @@ class Order(models.Model):
     HOLDING_UNTIL_EXPIRY = (Status.PENDING, Status.AWAITING_PAYMENT, Status.AWAITING_APPROVAL)
     # A partly refunded order keeps its tickets, so it keeps its seats.
     HOLDING_FOR_GOOD = (Status.CONFIRMED, Status.PARTIALLY_REFUNDED)
+    # A payment held for review (amount or currency did not match) keeps its seats until staff decide.
+    HOLDING_SEATS = HOLDING_FOR_GOOD + (Status.ON_HOLD,)
 
     @property
     def is_live(self) -> bool:
         """True while it holds seats (confirmed, or not yet expired)."""
-        if self.status in self.HOLDING_FOR_GOOD:
+        if self.status in self.HOLDING_SEATS:
             return True
         return self.status in self.HOLDING_UNTIL_EXPIRY and (self.expires_at is None or self.expires_at > timezone.now())
 
 
 def seat_holding_q(now, prefix: str = "order__") -> Q:
     """Positions (prefix "order__") or orders (prefix "") that hold seats at ``now``."""
-    return Q(**{f"{prefix}status__in": Order.HOLDING_FOR_GOOD}) | (
+    return Q(**{f"{prefix}status__in": Order.HOLDING_SEATS}) | (
         Q(**{f"{prefix}status__in": Order.HOLDING_UNTIL_EXPIRY}) & Q(**{f"{prefix}expires_at__gt": now})
     )
 

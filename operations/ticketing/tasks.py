@@ -22,6 +22,7 @@ SUBJECTS = {
     "cancelled": "Your order for {event} was cancelled ({code})",
     "expired": "Your reservation for {event} expired ({code})",
     "resend": "Your order for {event}: {code}",
+    "refund_succeeded": "Your refund for {event} ({code})",
 }
 
 
@@ -73,6 +74,10 @@ def order_email_send(*, order_id: int, kind: str) -> None:
                           primary_colour=getattr(branding, "primary_colour", "#1d4ed8"))
         message.attach(f"tickets-{order.code}.pdf", pdf, "application/pdf")
         message.attach(f"{order.code}.ics", order_ics(order, url=order_url), "text/calendar")
+        from operations.invoicing.services.receipts import receipt_attachment
+
+        if receipt := receipt_attachment(order):  # none for free orders
+            message.attach(*receipt, "application/pdf")
     message.send()
 
 

@@ -7,19 +7,26 @@ Views parse input, call one service and translate OrderError into a 4xx page wit
 import uuid
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from operations.core.http import error_json
 from operations.events.models import Event
+from operations.payments.errors import PaymentError
+from operations.payments.models import Payment
+from operations.payments.services.accounts import stripe_credentials, stripe_js_url
+from operations.payments.services.payments import payment_card_confirm, payment_refresh, payment_start
+from operations.payments.services.refunds import order_cancel_refunding
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, Session, TicketType
 from operations.ticketing.selectors import order_by_secret, ticket_type_offers
 from operations.ticketing.services.documents import calendar_links, order_ics, qr_svg, tickets_pdf, valid_tickets
-from operations.ticketing.services.lifecycle import order_cancel
+from operations.ticketing.services.lifecycle import payment_methods_offered
 from operations.ticketing.services.orders import Attendee, order_complete, order_reserve
 from operations.ticketing.services.signing import signing_public_key_pem, ticket_payload
 from operations.ticketing.services.waitlist import waiting_list_join
@@ -107,6 +114,7 @@ def _details_forms(order, data=None, files=None):
 def _details_page(request, order, buyer, attendees, *, status=200, error=None):
     return TemplateResponse(request, "portal/registration/details.html", {
         "order": order, "event": order.event, "buyer": buyer, "attendees": attendees, "error": error,
+        "card_payments": Order.PaymentMethod.STRIPE in payment_methods_offered(),
         "seconds_left": max(int((order.expires_at - timezone.now()).total_seconds()), 0) if order.expires_at else None,
     }, status=status)
 
@@ -146,12 +154,30 @@ def details(request, secret: str):
         if error.code == "already_submitted":
             return redirect("registration:order", secret=order.secret)
         return _details_page(request, order, buyer, attendees, status=error.http_status, error=error)
+    if order.status == Order.Status.AWAITING_PAYMENT and order.payment_method == Order.PaymentMethod.STRIPE:
+        return redirect("registration:pay", secret=order.secret)
     return redirect("registration:order", secret=order.secret)
+
+
+def _card_payment_refresh(order: Order) -> Payment | None:
+    """The latest card payment of an order awaiting one, brought up to date with the provider
+    (the attendee just came back from paying; the webhook may not have arrived yet)."""
+    payment = order.payments.filter(provider="stripe").first()
+    if payment is not None and payment.status in Payment.OPEN and payment.provider_reference:
+        try:
+            payment = payment_refresh(payment=payment, source="return").payment or payment
+        except PaymentError:
+            pass  # the provider did not answer: show the state we know; reconciliation follows up
+        order.refresh_from_db()
+    return payment
 
 
 @never_cache
 def order_page(request, secret: str, *, error: OrderError | None = None):
     order = _order(secret)
+    payment = None
+    if order.status == Order.Status.AWAITING_PAYMENT and order.payment_method == Order.PaymentMethod.STRIPE:
+        payment = _card_payment_refresh(order)
     tickets = []
     if order.status in Order.HOLDING_FOR_GOOD:
         tickets = [{"ticket": t, "position": t.position, "qr": qr_svg(ticket_payload(t))} for t in valid_tickets(order)]
@@ -163,8 +189,45 @@ def order_page(request, secret: str, *, error: OrderError | None = None):
         "calendar": calendar_links(order), "cancellable": cancellable,
         "editable": (order.status == Order.Status.CONFIRMED and order.event.attendee_edit_until is not None
                      and now < order.event.attendee_edit_until),
-        "error": error,
+        "error": error, "payment": payment, "refunds": order.refunds.all(),
     }, status=error.http_status if error else 200)
+
+
+@never_cache
+def pay(request, secret: str):
+    """The payment step: Stripe's Payment Element for an order awaiting card payment."""
+    order = _order(secret)
+    if order.status != Order.Status.AWAITING_PAYMENT or order.payment_method != Order.PaymentMethod.STRIPE:
+        return redirect("registration:order", secret=order.secret)
+    credentials = stripe_credentials()
+    payment, error = None, None
+    try:
+        payment = payment_start(order=order, request=request)
+    except PaymentError as failure:
+        error = failure
+    return TemplateResponse(request, "portal/registration/pay.html", {
+        "order": order, "event": order.event, "payment": payment, "error": error,
+        "publishable_key": credentials.publishable_key if credentials else "",
+        "test_mode": credentials is not None and credentials.is_test_mode,
+        "stripe_js_url": stripe_js_url(),
+        "return_url": request.build_absolute_uri(reverse("registration:order", args=[order.secret])),
+    }, status=error.http_status if error else 200)
+
+
+@require_POST
+def pay_card(request, secret: str):
+    """Test mode with the Stripe.js stand-in: confirm with a card id tokenised at the provider."""
+    order = _order(secret)
+    payment = order.payments.filter(provider="stripe").first()
+    try:
+        if payment is None:
+            raise PaymentError("Open the payment page again.", code="not_payable")
+        outcome = payment_card_confirm(payment=payment, payment_method=request.POST.get("payment_method", "")[:120],
+                                       request=request)
+    except PaymentError as error:
+        return error_json(error)
+    payment = outcome.payment
+    return JsonResponse({"status": payment.status, "message": payment.failure_message})
 
 
 def order_tickets_pdf(request, secret: str):
@@ -202,8 +265,8 @@ def order_resend(request, secret: str):
 def order_cancel_view(request, secret: str):
     order = _order(secret)
     try:
-        order_cancel(order=order, by_attendee=True, reason="Cancelled by the attendee.", request=request)
-    except OrderError as error:
+        order_cancel_refunding(order=order, by_attendee=True, reason="Cancelled by the attendee.", request=request)
+    except (OrderError, PaymentError) as error:
         return order_page(request, secret, error=error)
     messages.success(request, "Your order is cancelled.")
     return redirect("registration:order", secret=order.secret)

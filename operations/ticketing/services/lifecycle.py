@@ -9,7 +9,7 @@ Every transition is checked here, audited with before/after, and its e-mail queu
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -21,13 +21,18 @@ S = Order.Status
 TRANSITIONS: dict[str, set[str]] = {
     S.PENDING: {S.AWAITING_APPROVAL, S.AWAITING_PAYMENT, S.CONFIRMED, S.CANCELLED, S.EXPIRED},
     S.AWAITING_APPROVAL: {S.AWAITING_PAYMENT, S.CONFIRMED, S.CANCELLED, S.EXPIRED},
-    S.AWAITING_PAYMENT: {S.CONFIRMED, S.CANCELLED, S.EXPIRED},
+    S.AWAITING_PAYMENT: {S.CONFIRMED, S.CANCELLED, S.EXPIRED, S.ON_HOLD},
     S.CONFIRMED: {S.CANCELLED, S.REFUNDED, S.PARTIALLY_REFUNDED},
     S.PARTIALLY_REFUNDED: {S.REFUNDED, S.CANCELLED},
+    # A payment whose amount or currency did not match the order waits for staff.
+    S.ON_HOLD: {S.CONFIRMED, S.CANCELLED},
     S.CANCELLED: set(),
-    S.EXPIRED: set(),
+    # Only a late card payment revives an expired order (order_paid_confirm_locked, seats re-checked).
+    S.EXPIRED: {S.CONFIRMED, S.ON_HOLD},
     S.REFUNDED: set(),
 }
+# How long a submitted card order holds its seats while the attendee pays.
+CARD_PAYMENT_HOLD_MINUTES = 30
 
 
 def order_snapshot(order: Order) -> dict:
@@ -61,6 +66,9 @@ def _confirm(order: Order, now) -> None:
     order.confirmed_at = now
     order.expires_at = None
     _tickets_issue(order)
+    from operations.invoicing.services.receipts import receipt_issue_on_commit  # numbered after commit
+
+    receipt_issue_on_commit(order)
 
 
 def _promo_release(order: Order) -> None:
@@ -73,15 +81,20 @@ def order_submit_locked(order: Order, *, payment_method: str, now, request=None,
     require approval → awaiting approval first. Raises OrderError(payment_method_invalid)."""
     event = order.event
     if order.total > 0:
-        if payment_method not in ("", Order.PaymentMethod.OFFLINE):
+        if payment_method not in ("", *payment_methods_offered()):
             raise OrderError("Choose a payment method offered for this event.", code="payment_method_invalid")
-        order.payment_method = Order.PaymentMethod.OFFLINE
+        order.payment_method = payment_method or Order.PaymentMethod.OFFLINE
     else:
         order.payment_method = Order.PaymentMethod.FREE
     if event.requires_approval:
         _move(order, S.AWAITING_APPROVAL)
         order.expires_at = now + timedelta(hours=event.approval_hold_hours)
         kind = "awaiting_approval"
+    elif order.total > 0 and order.payment_method == Order.PaymentMethod.STRIPE:
+        # The attendee pays on the next page; the confirmation e-mail follows the payment.
+        _move(order, S.AWAITING_PAYMENT)
+        order.expires_at = now + timedelta(minutes=CARD_PAYMENT_HOLD_MINUTES)
+        kind = "awaiting_card_payment"
     elif order.total > 0:
         _move(order, S.AWAITING_PAYMENT)
         order.expires_at = now + timedelta(days=event.offline_payment_days)
@@ -92,7 +105,49 @@ def order_submit_locked(order: Order, *, payment_method: str, now, request=None,
     order.save()
     audit_record(f"order.{kind}", target=order, before=before, after=order_snapshot(order), request=request,
                  actor=getattr(request, "user", None))
-    _email_after_commit(order, kind)
+    if kind != "awaiting_card_payment":
+        _email_after_commit(order, kind)
+
+
+def payment_methods_offered() -> list[str]:
+    """Payment methods of paid orders in the current organization: offline always, card when the
+    organization (or, in development, the platform) has Stripe keys."""
+    from operations.payments.services.accounts import stripe_credentials
+
+    methods = [Order.PaymentMethod.OFFLINE]
+    if stripe_credentials() is not None:
+        methods.insert(0, Order.PaymentMethod.STRIPE)
+    return methods
+
+
+def order_paid_confirm_locked(order: Order, *, amount, now, actor=None, request=None, source: str = "") -> None:
+    """Record ``amount`` received on a locked order and confirm it (tickets issued, e-mail queued).
+    An expired order is revived only here, and only when the caller re-checked its seats under the
+    quota locks (late card payment)."""
+    before = order_snapshot(order)
+    late = order.status == S.EXPIRED
+    order.paid += amount
+    _confirm(order, now)
+    if late and order.promo_code_id:
+        # Expiry gave the code's use back; take it again unless the code has been used up since.
+        PromoCode.objects.filter(pk=order.promo_code_id).filter(
+            Q(max_uses__isnull=True) | Q(used_count__lt=F("max_uses"))).update(used_count=F("used_count") + 1)
+    order.save()
+    audit_record("order.paid", actor=actor, target=order, before=before,
+                 after={**order_snapshot(order), "amount": str(amount), "source": source, "late": late},
+                 request=request)
+    _email_after_commit(order, "confirmed")
+
+
+def order_hold_locked(order: Order, *, reason: str, actor=None, request=None) -> None:
+    """Hold a locked order for review (a payment that does not match it); staff decide."""
+    before = order_snapshot(order)
+    _move(order, S.ON_HOLD)
+    order.expires_at = None
+    order.reason = reason[:500]
+    order.save()
+    audit_record("order.held", actor=actor, target=order, before=before,
+                 after={**order_snapshot(order), "reason": reason}, request=request)
 
 
 def _locked(order: Order) -> Order:
@@ -183,9 +238,17 @@ def order_refund(*, order: Order, amount, actor, request=None) -> Order:
             _release(order)
         audit_record("order.refunded", actor=actor, target=order, before=before,
                      after={**order_snapshot(order), "amount": str(amount)}, request=request)
+        _credit_after_commit(order, reason="Refund")
     if order.status == S.REFUNDED:
         _waiting_list_after_commit(order)
     return order
+
+
+def _credit_after_commit(order: Order, *, reason: str) -> None:
+    """Money went back: the receipt gets its credit note (same number sequence) after commit."""
+    from operations.invoicing.services.receipts import credit_note_issue_on_commit
+
+    credit_note_issue_on_commit(order, reason=reason)
 
 
 def _release(order: Order) -> None:
@@ -214,6 +277,8 @@ def order_cancel(*, order: Order, actor=None, reason: str = "", by_attendee: boo
         _release(order)
         audit_record("order.cancelled", actor=actor, target=order, before=before,
                      after={**order_snapshot(order), "by_attendee": by_attendee, "refund": refund}, request=request)
+        if refund:
+            _credit_after_commit(order, reason=order.reason or "Cancelled")
         _email_after_commit(order, "cancelled")
     _waiting_list_after_commit(order)
     return order

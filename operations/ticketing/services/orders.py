@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from operations.audit.services import audit_record
 from operations.events.models import Event
+from operations.invoicing.services.taxes import order_tax_apply
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, OrderPosition, PromoCode, TicketType, seat_holding_q
 from operations.ticketing.money import money_quantize
@@ -152,6 +153,7 @@ def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idem
                 discount += off
         order.subtotal, order.discount = subtotal, discount
         order.total = money_quantize(subtotal - discount, event.currency)
+        order.total += order_tax_apply(order=order)  # the event's tax, fixed now; added when prices exclude it
         order.save(update_fields=["subtotal", "discount", "total"])
         audit_record("order.reserved", target=order, after=order_snapshot(order), request=request,
                      actor=user)

@@ -65,6 +65,11 @@ def test_role_decides_what_each_member_may_do(org_a, member, in_schema):
         assert not marketing.has_perm("audit.view_auditentry") and not marketing.has_perm("events.change_event")
         assert not staff.has_perm("cms.change_branding") and not staff.has_perm("wagtailimages.add_image")
         assert finance.has_perm("audit.view_auditentry") and not finance.has_perm("cms.change_branding")
+        # Finance handles orders, money and exports, and sees (never changes) what is on sale.
+        assert finance.has_perms(["ticketing.view_order", "ticketing.change_order", "ticketing.view_tickettype",
+                                  "payments.view_payment", "exports.view_exportjob", "invoicing.view_receipt"])
+        assert not any(finance.has_perm(p) for p in ("ticketing.change_tickettype", "ticketing.add_promocode",
+                                                     "ticketing.change_quota", "events.change_event"))
         assert admin.has_perm("organizations.manage_team") and admin.has_perm("events.change_event")
         assert not admin.has_perm("organizations.manage_owners")
         assert not admin.has_perm("auth.change_user") and not admin.has_perm("auth.change_group")
