@@ -173,6 +173,9 @@ class EventPage(SitePage):
 
     def serve(self, request, *args, **kwargs):
         from cms.page_cache import event_page_serve
+        from operations.exports.funnel import funnel_page_view
+
+        funnel_page_view(self.event_id)  # the funnel's first step: one Redis INCR, no query
 
         def render(*, defer_offers: bool):
             request.defer_offers = defer_offers

@@ -1,4 +1,8 @@
 """URLs of exports on an organization's site."""
 
+from django.urls import path
+
+from operations.exports import views
+
 app_name = "exports"
-urlpatterns = []
+urlpatterns = [path("download/<str:token>/", views.export_download, name="download")]
