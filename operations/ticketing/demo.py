@@ -38,6 +38,18 @@ def demo_ticketing_load(organization) -> None:
             _event_load(event, organization)
 
 
+# Consumption tax by currency, prices including it (as people there expect to see them).
+_TAX_RULES = {"KRW": ("부가세", Decimal(10)), "NZD": ("GST", Decimal(15)), "EUR": ("MwSt.", Decimal(19))}
+
+
+def _tax_rule_load(event: Event) -> None:
+    from operations.invoicing.models import TaxRule
+
+    if event.currency in _TAX_RULES:
+        name, rate = _TAX_RULES[event.currency]
+        TaxRule.objects.get_or_create(event=event, defaults={"name": name, "rate": rate, "prices_include_tax": True})
+
+
 @transaction.atomic
 def _event_load(event: Event, organization) -> None:
     from operations.ticketing.services.orders import Attendee, Item, order_complete, order_reserve
@@ -54,6 +66,7 @@ def _event_load(event: Event, organization) -> None:
             if seats:
                 ticket_type.quotas.add(Quota.objects.create(event=event, name=f"{name} seats", size=seats))
         types[name] = ticket_type
+    _tax_rule_load(event)
     promo, created = PromoCode.objects.get_or_create(event=event, code="SPEAKER", defaults={
         "kind": PromoCode.Kind.PERCENT, "value": Decimal(0), "max_uses": 50})
     if created:

@@ -20,3 +20,5 @@ def test_demo_ticketing_is_priced_in_each_currency_and_idempotent(org_a, in_sche
             assert Session.objects.filter(event=event).count() == 3
             assert PromoCode.objects.filter(event=event).count() == 2
             assert Order.objects.filter(event=event, status=Order.Status.AWAITING_PAYMENT).count() == 3
+        assert (krw.tax_rule.name, krw.tax_rule.rate, krw.tax_rule.prices_include_tax) == ("부가세", Decimal(10), True)
+        assert (eur.tax_rule.name, eur.tax_rule.rate) == ("MwSt.", Decimal(19))
