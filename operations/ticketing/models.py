@@ -266,6 +266,8 @@ class WaitingListEntry(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="waiting_list")
     ticket_type = models.ForeignKey(TicketType, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(Session, null=True, blank=True, on_delete=models.CASCADE, related_name="waiting_list",
+                                help_text="Waiting for a place in this session (empty: for the event).")
     email = models.EmailField()
     name = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
@@ -278,7 +280,9 @@ class WaitingListEntry(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name_plural = "waiting list entries"
-        constraints = [models.UniqueConstraint(fields=["event", "email"], condition=Q(status__in=["waiting", "offered"]),
+        # One open entry per person for the event, and one per session (NULL session = the event).
+        constraints = [models.UniqueConstraint(fields=["event", "session", "email"], nulls_distinct=False,
+                                               condition=Q(status__in=["waiting", "offered"]),
                                                name="one_open_waiting_entry_per_email")]
 
     def __str__(self):

@@ -3,8 +3,8 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from operations.ticketing.models import Order, Quota, TicketType
-from operations.ticketing.services.capacity import quota_used
+from operations.ticketing.models import Order, Quota, Session, TicketType
+from operations.ticketing.services.capacity import quota_used, session_used
 
 
 def ticket_type_offers(*, event, now=None) -> list[dict]:
@@ -70,3 +70,13 @@ def order_by_secret(secret: str) -> Order | None:
     if not secret or len(secret) > 64:
         return None
     return Order.objects.select_related("event").filter(secret=secret).first()
+
+
+def sessions_with_places(*, event, now=None) -> list[Session]:
+    """The event's sessions, each with ``remaining`` places (None: no limit) and ``is_full``."""
+    sessions = list(Session.objects.filter(event=event))
+    used = session_used([s for s in sessions if s.capacity is not None], now=now or timezone.now())
+    for session in sessions:
+        session.remaining = None if session.capacity is None else max(session.capacity - used.get(session.pk, 0), 0)
+        session.is_full = session.remaining == 0
+    return sessions

@@ -88,10 +88,10 @@ class WaitingListViewSet(AuditedViewSet):
     model = WaitingListEntry
     icon = "list-ol"
     menu_label = "Waiting list"
-    list_display = ["email", "event", "status", "created_at"]
+    list_display = ["email", "event", "session", "status", "created_at"]
     list_filter = ["event", "status"]
     search_fields = ["email", "name"]
-    form_fields = ["event", "ticket_type", "email", "name", "status"]
+    form_fields = ["event", "ticket_type", "session", "email", "name", "status"]
 
 
 class TicketingGroup(ModelViewSetGroup):

@@ -102,3 +102,9 @@ def uploads_check(files) -> None:
         if upload.size > MAX_UPLOAD_BYTES:
             raise OrderError(f"“{upload.name}” is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.",
                              code="upload_too_large")
+
+
+def id_or_none(value) -> int | None:
+    """A posted id, or None when absent or not a positive number (an unknown id is refused later)."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None

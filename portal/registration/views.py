@@ -23,8 +23,8 @@ from operations.payments.services.accounts import stripe_credentials, stripe_js_
 from operations.payments.services.payments import payment_card_confirm, payment_refresh, payment_start
 from operations.payments.services.refunds import order_cancel_refunding
 from operations.ticketing.errors import OrderError
-from operations.ticketing.models import Order, Session, TicketType
-from operations.ticketing.selectors import order_by_secret, ticket_type_offers
+from operations.ticketing.models import Order, TicketType
+from operations.ticketing.selectors import order_by_secret, sessions_with_places, ticket_type_offers
 from operations.ticketing.services.documents import calendar_links, order_ics, qr_svg, tickets_pdf, valid_tickets
 from operations.ticketing.services.lifecycle import payment_methods_offered
 from operations.ticketing.services.orders import Attendee, order_complete, order_reserve
@@ -70,8 +70,10 @@ def _choose_page(request, event, *, status=200, error=None, data=None):
     for offer in offers:
         offer["quantity"] = quantities.get(str(offer["id"]), "0")
         offer["choices"] = range(0, min(offer["max_per_order"], event.max_per_order) + 1)
+    sessions = sessions_with_places(event=event)
     return TemplateResponse(request, "portal/registration/choose.html", {
-        "event": event, "offers": offers, "sessions": Session.objects.filter(event=event),
+        "event": event, "offers": offers, "sessions": sessions,
+        "full_sessions": [s for s in sessions if s.is_full and s.has_waiting_list],
         "promo_code": promo, "error": error, "open": event.registration_is_open(timezone.now()),
         "sold_out": bool(offers) and not any(o["available"] for o in offers),
         "idempotency_key": (data or {}).get("idempotency_key") or uuid.uuid4().hex,
@@ -297,7 +299,7 @@ def waitlist_join(request, slug: str):
     event = _event(slug)
     try:
         waiting_list_join(event=event, email=request.POST.get("email", ""), name=request.POST.get("name", ""),
-                          request=request)
+                          session_id=forms.id_or_none(request.POST.get("session")), request=request)
     except OrderError as error:
         return _choose_page(request, event, status=error.http_status, error=error)
     messages.success(request, "You are on the waiting list. We will e-mail you when a seat is free.")

@@ -9,14 +9,15 @@ from django.utils import timezone
 from operations.audit.services import audit_record
 from operations.events.models import Event
 from operations.ticketing.errors import OrderError
-from operations.ticketing.models import Order, TicketType, WaitingListEntry
+from operations.ticketing.models import Order, Session, TicketType, WaitingListEntry
 
 OFFER_HOURS = 24
 
 
 def waiting_list_join(*, event: Event, email: str, name: str = "", ticket_type_id: int | None = None,
-                      request=None) -> WaitingListEntry:
-    """Add a person once per event (a second join returns the open entry)."""
+                      session_id: int | None = None, request=None) -> WaitingListEntry:
+    """Add a person once per event, or once per session of it (a second join returns the open
+    entry). Raises OrderError(email_invalid, ticket_type_unknown, session_unknown)."""
     email = (email or "").strip().lower()
     try:
         validate_email(email)
@@ -28,15 +29,23 @@ def waiting_list_join(*, event: Event, email: str, name: str = "", ticket_type_i
                                                 visibility=TicketType.Visibility.VISIBLE).first()
         if ticket_type is None:
             raise OrderError("This ticket is not available.", code="ticket_type_unknown")
+    session = None
+    if session_id:
+        session = Session.objects.filter(event=event, pk=session_id, has_waiting_list=True).first()
+        if session is None:
+            raise OrderError("This session has no waiting list.", code="session_unknown")
     open_states = [WaitingListEntry.Status.WAITING, WaitingListEntry.Status.OFFERED]
-    if existing := WaitingListEntry.objects.filter(event=event, email=email, status__in=open_states).first():
+    same = {"event": event, "email": email, "session": session, "status__in": open_states}
+    if existing := WaitingListEntry.objects.filter(**same).first():
         return existing
     try:
         with transaction.atomic():
-            entry = WaitingListEntry.objects.create(event=event, email=email, name=(name or "")[:200], ticket_type=ticket_type)
-            audit_record("waiting_list.joined", target=entry, after={"email": email}, request=request)
+            entry = WaitingListEntry.objects.create(event=event, email=email, name=(name or "")[:200],
+                                                    ticket_type=ticket_type, session=session)
+            audit_record("waiting_list.joined", target=entry, request=request,
+                         after={"email": email, "session": session.title if session else None})
     except IntegrityError:
-        return WaitingListEntry.objects.get(event=event, email=email, status__in=open_states)
+        return WaitingListEntry.objects.get(**same)
     return entry
 
 
@@ -57,14 +66,22 @@ def waiting_list_offer_next(*, event_id: int, now=None) -> int:
     offers = 0
     default_type = (TicketType.objects.filter(event=event, is_active=True, visibility=TicketType.Visibility.VISIBLE)
                     .order_by("position", "pk").first())
+    # A list that could not be served (the event, or one session, still full) waits for the next
+    # release; the others still get their turn.
+    full: set[int | None] = set()
     for entry in WaitingListEntry.objects.filter(event=event, status=WaitingListEntry.Status.WAITING).order_by("created_at", "pk"):
         ticket_type = entry.ticket_type or default_type
         if ticket_type is None:
             break
+        if entry.session_id in full or None in full:  # no seat for the event: none for its sessions either
+            continue
+        sessions = [entry.session_id] if entry.session_id else []
         try:
-            order = order_reserve(event=event, items=[Item(ticket_type.pk, 1)], now=now, hold_minutes=OFFER_HOURS * 60)
-        except OrderError:
-            break  # still full (or sale closed): wait for the next release
+            order = order_reserve(event=event, items=[Item(ticket_type.pk, 1, session_ids=sessions)], now=now,
+                                  hold_minutes=OFFER_HOURS * 60)
+        except OrderError as error:
+            full.add(entry.session_id if error.code == "session_full" else None)
+            continue
         with transaction.atomic():
             order.email, order.name = entry.email, entry.name
             order.save(update_fields=["email", "name"])
