@@ -1,29 +1,20 @@
 """Receipt and credit note PDFs (A4), rendered from the receipt's frozen data: the same receipt
-always prints the same amounts. Fonts: DejaVu Sans (Latin, Greek, Cyrillic, umlauts) with
-NanumGothic (vendored from npm @expo-google-fonts/nanum-gothic, OFL) as the fallback for Korean;
-the Korean font is loaded only for receipts that contain Hangul or CJK text (it is large)."""
+always prints the same amounts. Fonts from operations.core.pdf (Korean only when needed)."""
 
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
+from operations.core.pdf import pdf_fonts
 from operations.invoicing.branding import Brand
 from operations.invoicing.models import Receipt
 from operations.ticketing.money import money_format
 
-_LATIN = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), Path("/usr/share/fonts/TTF/DejaVuSans.ttf")]
-_KOREAN = Path(__file__).resolve().parent / "fonts" / "NanumGothic-Regular.ttf"
 _INK, _MUTED = (31, 41, 51), (82, 96, 109)
 WIDTH = 210
 MARGIN = 15
 COLUMNS = [(78, "Description", "L"), (14, "Qty", "R"), (30, "Unit price", "R"), (28, "Tax", "R"), (30, "Amount", "R")]
-
-
-def _needs_korean(value: str) -> bool:
-    return any(0x1100 <= ord(c) <= 0x11FF or 0x3000 <= ord(c) <= 0x9FFF or 0xAC00 <= ord(c) <= 0xD7AF
-               or 0xF900 <= ord(c) <= 0xFAFF or 0xFF00 <= ord(c) <= 0xFFEF for c in value)
 
 
 def _strings(value) -> list[str]:
@@ -41,20 +32,10 @@ class _Document:
         self.pdf = FPDF(format="A4", unit="mm")
         self.pdf.set_margins(MARGIN, MARGIN, MARGIN)
         self.pdf.set_auto_page_break(True, margin=20)
-        latin = next((f for f in _LATIN if f.exists()), None)
-        self.unicode = latin is not None
-        if latin:
-            self.pdf.add_font("Body", "", str(latin))
-            self.family = "Body"
-            if _KOREAN.exists() and any(_needs_korean(s) for s in _strings(self.data)):
-                self.pdf.add_font("Korean", "", str(_KOREAN))
-                self.pdf.set_fallback_fonts(["Korean"])
-        else:  # no DejaVu on this machine: Latin-1 only
-            self.family = "Helvetica"
+        self.family, self._printable = pdf_fonts(self.pdf, texts=_strings(self.data))
 
     def text(self, value) -> str:
-        value = str(value or "")
-        return value if self.unicode else value.encode("latin-1", "replace").decode("latin-1")
+        return self._printable(value)
 
     def money(self, amount) -> str:
         return money_format(Decimal(amount), self.currency)

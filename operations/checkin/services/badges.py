@@ -6,8 +6,9 @@ import io
 from fpdf import FPDF
 
 from operations.checkin.selectors import VALID_STATUSES
+from operations.core.pdf import pdf_fonts
 from operations.ticketing.models import Ticket
-from operations.ticketing.services.documents import _FONTS, qr_png
+from operations.ticketing.services.documents import qr_png
 
 LAYOUTS = ("a6", "labels")
 _LABEL_W, _LABEL_H, _LEFT, _TOP, _GAP = 99.1, 67.7, 4.65, 13.1, 2.5
@@ -30,14 +31,9 @@ def badges_pdf(*, event, tickets: list[Ticket], layout: str = "a6", organization
         layout = "a6"
     pdf = FPDF(format=(105, 148) if layout == "a6" else "A4", unit="mm")
     pdf.set_auto_page_break(False)
-    font = next((f for f in _FONTS if f.exists()), None)
-    family = "Helvetica"
-    if font:
-        pdf.add_font("Body", "", str(font))
-        family = "Body"
-
-    def text(value: str) -> str:
-        return value if font else value.encode("latin-1", "replace").decode("latin-1")
+    names = [organization_name, event.name, *(t.position.attendee_name or t.position.order.name for t in tickets),
+             *(t.position.ticket_type.name for t in tickets)]
+    family, text = pdf_fonts(pdf, texts=names)
 
     colour = tuple(int(primary_colour[i:i + 2], 16) for i in (1, 3, 5))
     if not tickets:

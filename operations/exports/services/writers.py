@@ -6,9 +6,8 @@ import csv
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 
-
+from operations.core.pdf import pdf_fonts
 from operations.exports.services.xlsx_stream import XlsxStream
 
 CONTENT_TYPES = {
@@ -17,7 +16,6 @@ CONTENT_TYPES = {
     "json": "application/json",
     "pdf": "application/pdf",
 }
-_FONTS = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), Path("/usr/share/fonts/TTF/DejaVuSans.ttf")]
 
 
 def _getters(fields, resource):
@@ -94,11 +92,7 @@ def write_pdf(out, headers, rows, getters, progress, *, title="Attendees"):
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", unit="mm", format="A4")
-    font = next((p for p in _FONTS if p.exists()), None)
-    family = "Helvetica"
-    if font:
-        pdf.add_font("DejaVu", "", str(font))
-        family = "DejaVu"
+    family, _ = pdf_fonts(pdf, korean=True)  # rows stream in: names in any script may come
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.add_page()
     pdf.set_font(family, size=14)
@@ -110,7 +104,7 @@ def write_pdf(out, headers, rows, getters, progress, *, title="Attendees"):
 
     def header():
         pdf.set_fill_color(230, 230, 230)
-        pdf.cell(10, 7, "✓" if family == "DejaVu" else "In", border=1, fill=True)
+        pdf.cell(10, 7, "✓" if family == "Body" else "In", border=1, fill=True)
         for name in headers[:shown]:
             pdf.cell(width, 7, str(name)[:40], border=1, fill=True)
         pdf.ln()

@@ -2,7 +2,6 @@
 add-to-calendar links. Pure functions of the order (no writes except the signing key's creation)."""
 
 import io
-from pathlib import Path
 from urllib.parse import urlencode
 
 import qrcode
@@ -10,11 +9,11 @@ from fpdf import FPDF
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
+from operations.core.pdf import pdf_fonts
 from operations.ticketing.models import Order, Ticket
 from operations.ticketing.money import money_format
 from operations.ticketing.services.signing import ticket_payload
 
-_FONTS = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"), Path("/usr/share/fonts/TTF/DejaVuSans.ttf")]
 
 
 def _qr(payload: str, **kwargs):
@@ -60,19 +59,13 @@ def tickets_pdf(order: Order, *, organization_name: str = "", primary_colour: st
     """One A6-like page per valid ticket, in the organization's colour, with the signed QR code."""
     pdf = FPDF(format=(105, 170), unit="mm")
     pdf.set_auto_page_break(False)
-    font = next((f for f in _FONTS if f.exists()), None)
-    if font:
-        pdf.add_font("Body", "", str(font))
-        family = "Body"
-    else:
-        family = "Helvetica"
-
-    def text(value: str) -> str:
-        return value if font else value.encode("latin-1", "replace").decode("latin-1")
-
-    red, green, blue = (int(primary_colour[i:i + 2], 16) for i in (1, 3, 5))
     event = order.event
-    for ticket in valid_tickets(order):
+    tickets = valid_tickets(order)
+    names = [organization_name, event.name, event.venue_name, order.name,
+             *(t.position.attendee_name for t in tickets), *(t.position.ticket_type.name for t in tickets)]
+    family, text = pdf_fonts(pdf, texts=names)
+    red, green, blue = (int(primary_colour[i:i + 2], 16) for i in (1, 3, 5))
+    for ticket in tickets:
         position = ticket.position
         pdf.add_page()
         pdf.set_fill_color(red, green, blue)

@@ -1,6 +1,7 @@
 """Order services: money, promo codes, state machine, expiry, approval, waiting list, signatures."""
 
 import datetime as dt
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 from freezegun import freeze_time
+from pypdf import PdfReader
 
 from operations.audit.models import AuditEntry
 from operations.ticketing.errors import OrderError
@@ -233,7 +235,9 @@ def test_pdf_and_ics_are_valid_documents(alpha):
 
     event = event_make(slug="docs", name="서울 테크 서밋")
     order = _complete(order_reserve(event=event, items=[Item(ticket_type_make(event).pk, 2)]), count=2)
-    assert tickets_pdf(order, organization_name="Alpha").startswith(b"%PDF")
+    pdf = tickets_pdf(order, organization_name="Alpha")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert pdf.startswith(b"%PDF") and "서울 테크 서밋" in text  # Hangul prints (the Korean fallback font)
     calendar = Calendar.from_ical(order_ics(order))
     entry = next(iter(calendar.walk("VEVENT")))
     assert str(entry["summary"]) == "서울 테크 서밋" and entry.decoded("dtstart") == event.starts_at.replace(microsecond=0)
