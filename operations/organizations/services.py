@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.module_loading import import_string
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from operations.accounts.models import User
+from operations.accounts.models import AttendeeOrder, User
 from operations.audit.services import audit_record
 from operations.organizations.errors import OrganizationError
 from operations.organizations.models import LOCALE_CHOICES, Domain, Membership, Organization
@@ -248,7 +248,8 @@ def organization_deactivate(*, organization: Organization, actor: User | None = 
 
 
 def organization_delete(*, organization: Organization) -> None:
-    """Erase an organization and everything it owns: schema, domains, memberships, role groups.
+    """Erase an organization and everything it owns: schema, domains, memberships, role groups,
+    and the public copies of its orders.
 
     Irreversible; for the platform operator and test harnesses. The schema goes first, in its own
     transaction: deleting the role groups queues deferred foreign-key checks on tables inside the
@@ -263,6 +264,7 @@ def organization_delete(*, organization: Organization) -> None:
         # Raw delete: the ORM would look for Wagtail's group grants in the public schema, where
         # they do not exist; they went with the organization's schema.
         groups._raw_delete(groups.db)
+        AttendeeOrder.objects.filter(schema_name=organization.schema_name).delete()  # "My tickets" copies
         organization.delete()
 
 

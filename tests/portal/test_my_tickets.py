@@ -85,3 +85,4 @@ def test_orders_of_a_deactivated_organization_are_hidden(org_a, in_schema):
 def test_signing_in_is_required():
     response = Client(HTTP_HOST="localhost").get("/my-tickets/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
