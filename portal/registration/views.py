@@ -210,6 +210,7 @@ def pay(request, secret: str):
     return TemplateResponse(request, "portal/registration/pay.html", {
         "order": order, "event": order.event, "payment": payment, "error": error,
         "publishable_key": credentials.publishable_key if credentials else "",
+        "stripe_account": credentials.account_id if credentials else "",
         "test_mode": credentials is not None and credentials.is_test_mode,
         "stripe_js_url": stripe_js_url(),
         "return_url": request.build_absolute_uri(reverse("registration:order", args=[order.secret])),

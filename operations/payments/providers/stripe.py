@@ -34,7 +34,8 @@ def _credentials() -> StripeCredentials:
 def stripe_client(credentials: StripeCredentials | None = None) -> stripe.StripeClient:
     credentials = credentials or _credentials()
     bases = {"api": credentials.api_base} if credentials.api_base else None
-    return stripe.StripeClient(credentials.secret_key, base_addresses=bases, max_network_retries=2)
+    return stripe.StripeClient(credentials.secret_key, base_addresses=bases, max_network_retries=2,
+                               stripe_account=credentials.account_id or None)
 
 
 def _unavailable(error: stripe.StripeError) -> PaymentError:

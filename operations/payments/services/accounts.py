@@ -53,6 +53,7 @@ class StripeCredentials:
     api_base: str
     is_test_mode: bool
     from_platform: bool  # the platform's default test keys (development and tests)
+    account_id: str = ""  # a connected account (Stripe Connect): requests are made on its behalf
 
     def __repr__(self) -> str:  # never print keys, even in a traceback
         return f"StripeCredentials(test={self.is_test_mode}, platform={self.from_platform})"
@@ -66,7 +67,7 @@ def stripe_credentials() -> StripeCredentials | None:
     if account is not None and account.secret_key_encrypted:
         secret = secret_decrypt(account.secret_key_encrypted)
         return StripeCredentials(secret, account.publishable_key, secret_decrypt(account.webhook_secret_encrypted),
-                                 api_base, secret.startswith("sk_test_"), False)
+                                 api_base, secret.startswith("sk_test_"), False, account.account_id)
     if settings.STRIPE_SECRET_KEY:
         return StripeCredentials(settings.STRIPE_SECRET_KEY, settings.STRIPE_PUBLISHABLE_KEY,
                                  settings.STRIPE_WEBHOOK_SECRET, api_base,

@@ -3,7 +3,9 @@
   "use strict";
   var form = document.getElementById("payment-form");
   if (!form || typeof Stripe !== "function") { return; }
-  var stripe = Stripe(form.dataset.publishableKey);
+  var stripe = form.dataset.stripeAccount
+    ? Stripe(form.dataset.publishableKey, {stripeAccount: form.dataset.stripeAccount})
+    : Stripe(form.dataset.publishableKey);
   var clientSecret = form.dataset.clientSecret;
   var elements = stripe.elements({ clientSecret: clientSecret });
   var element = elements.create("payment");

@@ -52,3 +52,39 @@ def test_platform_test_keys_are_the_default_and_other_organizations_keep_theirs(
     with in_schema(org_b):
         credentials = stripe_credentials()
         assert credentials.secret_key == "sk_test_platform" and credentials.from_platform
+
+
+def test_a_connected_account_is_named_on_every_stripe_request(alpha, settings):
+    """Stripe Connect: with an account id saved, requests carry it (Stripe-Account header)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    from operations.payments.providers.stripe import stripe_client
+
+    seen = []
+
+    class Stripe(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.headers.get("Stripe-Account"))
+            body = json.dumps({"id": "pi_1", "object": "payment_intent", "status": "succeeded"}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Stripe)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.STRIPE_API_BASE = f"http://127.0.0.1:{server.server_port}"
+    try:
+        payment_account_save(publishable_key="pk_test_1", secret_key=SECRET, account_id="acct_1Connected", actor=None)
+        assert stripe_client().v1.payment_intents.retrieve("pi_1").status == "succeeded"
+        payment_account_save(publishable_key="pk_test_1", secret_key="", account_id="", actor=None)
+        stripe_client().v1.payment_intents.retrieve("pi_1")
+    finally:
+        server.shutdown()
+    assert seen == ["acct_1Connected", None]
