@@ -57,7 +57,8 @@ def _scanner(browser, video: str, base: str, session: str):
 def test_scanner_admits_refuses_and_works_offline(browser, django_db_setup, django_db_blocker, tmp_path):
     with django_db_blocker.unblock(), committed_organization("scan") as organization:
         from operations.accounts.models import User
-        from operations.organizations.services import membership_invite
+        from operations.organizations.models import Membership
+        from operations.organizations.services import membership_invite, membership_remove
 
         staff = membership_invite(organization=organization, email=f"door@{organization.slug}.test", role="staff",
                                   actor=None).user
@@ -104,6 +105,15 @@ def test_scanner_admits_refuses_and_works_offline(browser, django_db_setup, djan
                 synced = Scan.objects.get(ticket=second)
                 assert synced.result == "ok" and synced.source == "offline" and synced.actor_id == staff.pk
             connection.set_schema_to_public()
+            # 4. The member loses the role: the next answer is a refusal, and the copy with the
+            #    attendees' names is removed from the phone.
+            copies = "Object.keys(localStorage).filter(k => k.startsWith('tessera.checkin.list.')).length"
+            assert page.evaluate(copies) == 1
+            membership_remove(membership=Membership.objects.get(user=staff, organization=organization), actor=None)
+            page.locator("#code-input").fill("not-a-ticket")
+            page.locator("#code-form").evaluate("form => form.requestSubmit()")
+            page.wait_for_selector("#result.refused", timeout=20000)
+            assert page.evaluate(copies) == 0
             camera.close()
         finally:
             server.stop()

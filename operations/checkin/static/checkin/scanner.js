@@ -31,8 +31,17 @@
       options.method = "POST"; options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(body);
     }
     return fetch(url, options).then(function (r) {
+      /* Signed out, or no longer allowed here: the copy holds attendees' names, so it goes. */
+      if (r.status === 401 || r.status === 403) forgetCopies();
       return r.json().then(function (data) { if (!r.ok) { var e = new Error("refused"); e.data = data; e.status = r.status; throw e; } return data; });
     });
+  }
+  function forgetCopies() {
+    Object.keys(localStorage).forEach(function (key) {
+      if (key.indexOf("tessera.checkin.list.") === 0) localStorage.removeItem(key);
+    });
+    snapshot = null;
+    root.dataset.ready = "false";
   }
 
   /* ---------- feedback ---------- */
