@@ -181,7 +181,11 @@ class EventPage(SitePage):
             request.defer_offers = defer_offers
             return super(EventPage, self).serve(request, *args, **kwargs)
 
-        return event_page_serve(self, request, render=render, live_context=lambda: self.live_context())
+        def live_context():
+            request.event_live = self.live_context()  # read once: get_context uses it on a miss
+            return request.event_live
+
+        return event_page_serve(self, request, render=render, live_context=live_context)
 
     def live_context(self) -> dict:
         """What changes with every sale or with the clock, never kept with the rendered page."""
@@ -196,7 +200,7 @@ class EventPage(SitePage):
         from cms.seo import event_jsonld
 
         context = super().get_context(request, *args, **kwargs)
-        live = self.live_context()
+        live = getattr(request, "event_live", None) or self.live_context()
         # Deferred: the page is kept (cms.page_cache) and the offers are filled in per request.
         context["defer_offers"] = defer = getattr(request, "defer_offers", False)
         context["offers"] = [] if defer else live["offers"]

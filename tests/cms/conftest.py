@@ -1,6 +1,5 @@
 import datetime as dt
 import io
-import sys
 import types
 import zoneinfo
 from decimal import Decimal
@@ -55,12 +54,9 @@ def ticket_offers(monkeypatch):
         state.calls += 1
         return state.offers
 
-    try:
-        import operations.ticketing.selectors as module
-    except ImportError:  # ticketing not built yet: stand in for the whole module
-        module = types.ModuleType("operations.ticketing.selectors")
-        monkeypatch.setitem(sys.modules, "operations.ticketing.selectors", module)
-    monkeypatch.setattr(module, "ticket_type_offers", ticket_type_offers, raising=False)
+    import operations.ticketing.selectors as module
+
+    monkeypatch.setattr(module, "ticket_type_offers", ticket_type_offers)
     return state
 
 
