@@ -104,7 +104,12 @@ def uploads_check(files) -> None:
                              code="upload_too_large")
 
 
-def id_or_none(value) -> int | None:
-    """A posted id, or None when absent or not a positive number (an unknown id is refused later)."""
+def session_choice(value) -> int | None:
+    """The posted session id; None when no session was chosen. Raises OrderError(session_unknown)
+    for anything that is not a positive id (an unknown id is refused by the service)."""
     value = (value or "").strip()
-    return int(value) if value.isdigit() and 0 < int(value) < 2**63 else None
+    if not value:
+        return None
+    if not value.isdigit() or not 0 < int(value) < 2**63:
+        raise OrderError("This session has no waiting list.", code="session_unknown")
+    return int(value)

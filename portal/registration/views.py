@@ -300,7 +300,7 @@ def waitlist_join(request, slug: str):
     event = _event(slug)
     try:
         waiting_list_join(event=event, email=request.POST.get("email", ""), name=request.POST.get("name", ""),
-                          session_id=forms.id_or_none(request.POST.get("session")), request=request)
+                          session_id=forms.session_choice(request.POST.get("session")), request=request)
     except OrderError as error:
         return _choose_page(request, event, status=error.http_status, error=error)
     messages.success(request, "You are on the waiting list. We will e-mail you when a seat is free.")

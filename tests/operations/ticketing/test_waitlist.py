@@ -100,7 +100,9 @@ def test_the_ticket_page_marks_a_full_session_and_lets_people_join_its_list(org_
     assert f'value="{workshop.pk}" id="session-{workshop.pk}" disabled' in page and "<strong>Full</strong>" in page
     joined = client.post("/register/page/waiting-list/", {"email": "fan@example.com", "session": str(workshop.pk)})
     assert joined.status_code == 302
-    refused = client.post("/register/page/waiting-list/", {"email": "fan@example.com", "session": "999999"})
-    assert refused.status_code == 400 and "no waiting list" in refused.text
+    for wrong in ("999999", "abc", "-1"):  # unknown or malformed: refused, never the event's list instead
+        refused = client.post("/register/page/waiting-list/", {"email": "other@example.com", "session": wrong})
+        assert refused.status_code == 400 and "no waiting list" in refused.text, wrong
     with in_schema(org_a):
         assert WaitingListEntry.objects.get(email="fan@example.com").session == workshop
+        assert not WaitingListEntry.objects.filter(email="other@example.com").exists()
