@@ -64,6 +64,14 @@ def _public_schema_after_test():
     connection.set_schema_to_public()
 
 
+@pytest.fixture(autouse=True)
+def _kept_access_forgotten():
+    """A test's rolled-back organizations and domains must not route in the next test."""
+    from operations.organizations.access import access_changed
+
+    access_changed()
+
+
 @pytest.fixture
 def org_a(db) -> Organization:
     return Organization.objects.get(slug="alpha")

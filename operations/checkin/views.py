@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from operations.checkin import selectors
 from operations.checkin.errors import CheckInError
 from operations.checkin.models import CheckinList
+from operations.checkin.queries import checkin_list_for_redeem
 from operations.checkin.services.lists import checkin_list_default
 from operations.checkin.services.redeem import checkin_redeem, checkin_sync, public_key_raw
 from operations.checkin.services.tokens import scanner_token_issue, scanner_token_user
@@ -82,12 +83,21 @@ def _body(request) -> dict:
     return data
 
 
-def _list(list_id, *, with_event: bool = True) -> CheckinList:
-    lists = CheckinList.objects.select_related("event") if with_event else CheckinList.objects.with_rule_flags()
+def _list(list_id) -> CheckinList:
     try:
-        return lists.get(pk=int(list_id))
+        return CheckinList.objects.select_related("event").get(pk=int(list_id))
     except (CheckinList.DoesNotExist, TypeError, ValueError):
         raise CheckInError("No such check-in list.", code="not_found") from None
+
+
+def _list_for_redeem(list_id) -> CheckinList:
+    try:
+        checkin_list = checkin_list_for_redeem(int(list_id))
+    except (TypeError, ValueError):
+        checkin_list = None
+    if checkin_list is None:
+        raise CheckInError("No such check-in list.", code="not_found")
+    return checkin_list
 
 
 def scanner_events():
@@ -121,7 +131,7 @@ def api_redeem(request):
     if request.method != "POST":
         raise CheckInError("POST a scan.", code="method_not_allowed")
     data = _body(request)
-    checkin_list = _list(data.get("list"), with_event=False)
+    checkin_list = _list_for_redeem(data.get("list"))
     answer = checkin_redeem(checkin_list=checkin_list, scanned=str(data.get("scanned") or ""), actor=request.user,
                             nonce=str(data.get("nonce") or ""), kind=str(data.get("kind") or "entry"),
                             source=str(data.get("source") or "camera"), device=str(data.get("device") or ""))
@@ -136,7 +146,7 @@ def api_sync(request):
     scans = data.get("scans")
     if not isinstance(scans, list) or len(scans) > 5000:
         raise CheckInError("Send up to 5,000 queued scans as a list.", code="bad_sync")
-    lists = {checkin_list.pk: checkin_list for checkin_list in CheckinList.objects.select_related("event")}
+    lists = {checkin_list.pk: checkin_list for checkin_list in CheckinList.objects.with_rule_flags()}
     answers = checkin_sync(scans=scans, actor=request.user, device=str(data.get("device") or ""), lists=lists)
     return JsonResponse({"answers": answers})
 

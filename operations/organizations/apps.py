@@ -5,3 +5,8 @@ class Config(AppConfig):
     name = "operations.organizations"
     label = "organizations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from operations.organizations.access import receivers_connect
+
+        receivers_connect()

@@ -1,14 +1,32 @@
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from operations.organizations import access
+from operations.organizations.access import KeptAnswers
+
+_routes = KeptAnswers()
+
 
 class OrganizationMiddleware(TenantMainMiddleware):
     """Routes a request to its organization's schema by host name.
 
     Only verified domains of active organizations route; every other host gets a friendly 404
-    page (never a 500, never another organization's site)."""
+    page (never a 500, never another organization's site). Routes are kept per process
+    (operations.organizations.access) and retired as soon as a domain or organization changes."""
+
+    def process_request(self, request):
+        access.request_started()
+        return super().process_request(request)
+
+    def process_response(self, request, response):
+        access.request_finished()
+        return response
 
     def get_tenant(self, domain_model, hostname):
+        return _routes.get(("host", hostname), lambda: self._organization_load(domain_model, hostname))
+
+    @staticmethod
+    def _organization_load(domain_model, hostname):
         domain = domain_model.objects.select_related("tenant").get(
             domain=hostname, is_verified=True, tenant__is_active=True, tenant__is_template=False
         )

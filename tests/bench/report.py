@@ -40,3 +40,47 @@ def record(name: str, figures: dict, targets: dict, ok: bool) -> dict:
     summary = ", ".join(f"{key}={value}" for key, value in figures.items())
     print(f"\n[bench {name}] {summary} -> {'OK' if ok else 'MISSED TARGET'} ({result['machine']})", file=sys.stderr)
     return result
+
+
+class CpuSplit:
+    """CPU seconds spent during a measured phase by the server (its process tree), by this process
+    (the benchmark's clients) and by everything else (mostly PostgreSQL): where the time goes on a
+    machine where all three share the cores."""
+
+    def __init__(self, server_pid: int):
+        import psutil
+
+        self._psutil = psutil
+        self.server = psutil.Process(server_pid)
+        self.me = psutil.Process()
+
+    def _server_seconds(self) -> float:
+        total = 0.0
+        for process in [self.server, *self.server.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system
+            except self._psutil.NoSuchProcess:
+                pass
+        return total
+
+    def __enter__(self):
+        self._start = (self._server_seconds(), sum(self.me.cpu_times()[:2]), self._busy())
+        return self
+
+    def _busy(self) -> float:
+        times = self._psutil.cpu_times()
+        return times.user + times.system + times.nice + getattr(times, "softirq", 0) + getattr(times, "irq", 0)
+
+    def __exit__(self, *exc):
+        server, client, busy = self._server_seconds(), sum(self.me.cpu_times()[:2]), self._busy()
+        self.server_s = round(server - self._start[0], 2)
+        self.client_s = round(client - self._start[1], 2)
+        self.other_s = round(busy - self._start[2] - self.server_s - self.client_s, 2)
+        return False
+
+    def figures(self, per: int) -> dict:
+        """CPU milliseconds per unit of work (a scan, an answer) for each party."""
+        return {"cpu_ms_server": round(self.server_s * 1000 / per, 2),
+                "cpu_ms_client": round(self.client_s * 1000 / per, 2),
+                "cpu_ms_other": round(self.other_s * 1000 / per, 2)}

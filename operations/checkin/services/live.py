@@ -1,24 +1,15 @@
 """The cheap "something changed" marker the live dashboard polls: one Redis key per event.
 
-Redis directly rather than Django's cache: the marker must be shared by every web process, and a
-cache KEY_PREFIX that differs per process (as in the test settings) would hide one worker's scans
-from another worker's stream. The schema is part of the key (event ids repeat across organizations).
+Redis directly rather than Django's cache (see operations.core.redis): one worker's scans must
+reach another worker's stream. The schema is part of the key (event ids repeat across organizations).
 """
 
 import time
 
 import redis
-from django.conf import settings
 from django.db import connection
 
-_client = None
-
-
-def _redis():
-    global _client
-    if _client is None:
-        _client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
-    return _client
+from operations.core.redis import redis_client as _redis
 
 
 def _key(event_id: int) -> str:

@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from operations.audit.services import audit_record
 from operations.checkin.errors import CheckInError
 from operations.checkin.models import ADMITTED, CheckinList, Scan
+from operations.checkin.queries import scan_insert, scans_standing, ticket_lock
 from operations.checkin.selectors import ticket_state
 from operations.checkin.services.live import marker_bump
 from operations.ticketing.models import Ticket
@@ -148,7 +149,8 @@ def _refusal_reason(checkin_list: CheckinList, ticket: Ticket, event_id: int | N
     if not checkin_list.all_ticket_types and position.ticket_type_id not in {t.pk for t in checkin_list.ticket_types.all()}:
         return "wrong_list"
     # Session attendance: the attendee must have picked one of the list's sessions. Lists loaded
-    # with_rule_flags() know without a query whether they have sessions at all.
+    # with the flag (with_rule_flags(), checkin_list_for_redeem()) know without a query whether
+    # they have sessions at all.
     has_sessions = getattr(checkin_list, "has_session_rule", None)
     if has_sessions is None:
         has_sessions = checkin_list.sessions.exists()
@@ -163,7 +165,7 @@ def _refusal_reason(checkin_list: CheckinList, ticket: Ticket, event_id: int | N
 
 def _record(checkin_list, ticket, result, *, kind, source, nonce, raw, scanned_at, now, actor, device,
             lost_to=None) -> Scan:
-    return Scan.objects.create(
+    return scan_insert(
         checkin_list=checkin_list, ticket=ticket, result=result, kind=kind, source=source, nonce=nonce,
         raw=(raw or "")[:80] if ticket is None else "", scanned_at=scanned_at, created_at=now,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -212,8 +214,7 @@ def checkin_redeem(*, checkin_list: CheckinList, scanned: str, actor=None, nonce
         with transaction.atomic():
             ticket = None
             if reason is None:
-                ticket = (Ticket.objects.select_for_update(of=("self",))
-                          .select_related("position__order", "position__ticket_type").filter(code=code).first())
+                ticket = ticket_lock(code)
                 reason = "unknown" if ticket is None else _refusal_reason(checkin_list, ticket, event_id, scanned_at)
             common = dict(kind=kind, source=source, nonce=nonce, raw=scanned, scanned_at=scanned_at, now=now,
                           actor=actor, device=device)
@@ -234,7 +235,7 @@ def checkin_redeem(*, checkin_list: CheckinList, scanned: str, actor=None, nonce
 def _admit(checkin_list: CheckinList, ticket: Ticket, nonce, common: dict) -> dict:
     """The rules that need the ticket's lock: once per list, inside/outside, offline conflicts."""
     kind, scanned_at, source = common["kind"], common["scanned_at"], common["source"]
-    standing = list(Scan.objects.filter(ADMITTED, checkin_list=checkin_list, ticket=ticket).order_by("scanned_at", "id"))
+    standing = scans_standing(checkin_list.pk, ticket.pk)
     entries = [s for s in standing if s.kind == Scan.Kind.ENTRY]
     inside = bool(standing) and standing[-1].kind == Scan.Kind.ENTRY
     if kind == Scan.Kind.EXIT:

@@ -9,8 +9,11 @@ from django.core import signing
 from django.db import connection
 from django.db.models import OuterRef, Subquery
 
+from operations.organizations.access import KeptAnswers
 from operations.organizations.models import Membership
 from operations.organizations.roles import role_permissions
+
+_users = KeptAnswers()
 
 SALT = "tessera.checkin.token"
 MAX_AGE = 24 * 3600
@@ -22,8 +25,9 @@ def scanner_token_issue(*, user) -> str:
 
 def scanner_token_user(token: str):
     """The active user a token names for *this* organization, or None. The user and their role here
-    come in one query (a scan is latency-critical); the role's permissions are handed to
-    MembershipBackend's per-schema cache so that has_perm needs no second query."""
+    come in one query, kept per process until a user, membership or organization changes (a scan
+    is latency-critical); the role's permissions are handed to MembershipBackend's per-schema
+    cache so that has_perm needs no second query."""
     try:
         data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
     except signing.BadSignature:
@@ -31,10 +35,14 @@ def scanner_token_user(token: str):
     schema = connection.schema_name
     if not isinstance(data, dict) or data.get("s") != schema:
         return None
-    user = (get_user_model().objects.filter(pk=data.get("u"), is_active=True)
-            .annotate(role_here=Subquery(Membership.objects.filter(
-                user=OuterRef("pk"), organization__schema_name=schema, organization__is_active=True)
-                .values("role")[:1])).first())
+    user = _users.get((schema, data.get("u")), lambda: _user_load(data.get("u"), schema))
     if user is not None:
         user.__dict__.setdefault("_membership_permissions", {})[schema] = role_permissions(user.role_here)
     return user
+
+
+def _user_load(user_id, schema: str):
+    return (get_user_model().objects.filter(pk=user_id, is_active=True)
+            .annotate(role_here=Subquery(Membership.objects.filter(
+                user=OuterRef("pk"), organization__schema_name=schema, organization__is_active=True)
+                .values("role")[:1])).first())

@@ -1,0 +1,139 @@
+"""The redeem path's queries, written in SQL.
+
+A scan is the most frequent request the platform answers under pressure (a queue at the door), and
+building these queries with the ORM cost more CPU than everything else in the request together.
+They return ordinary model instances (``Model.from_db``), with exactly the fields the redeem
+service reads, so the rules in services/redeem.py stay plain Python. Table and column names come
+from the models' metadata, so a renamed table or column fails loudly, not silently.
+"""
+
+import json
+
+from django.db import connection
+
+from operations.checkin.models import CheckinList, Scan
+from operations.ticketing.models import Order, OrderPosition, Ticket, TicketType
+
+_DB = "default"
+
+
+def _fields(model, names: list[str]) -> list:
+    """The named fields in the model's own order (what Model.from_db expects)."""
+    wanted = {model._meta.get_field(name) for name in names}
+    return [field for field in model._meta.concrete_fields if field in wanted]
+
+
+def _columns(model, names: list[str]) -> list[str]:
+    return [field.attname for field in _fields(model, names)]
+
+
+def _select(alias: str, model, names: list[str]) -> str:
+    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model, names))
+
+
+_LIST_FIELDS = ["id", "event", "name", "all_ticket_types", "allow_exit", "allow_reentry", "valid_from", "valid_until",
+                "is_default"]
+_TICKET_FIELDS = ["id", "position", "code", "issued_at", "revoked_at"]
+_POSITION_FIELDS = ["id", "order", "ticket_type", "attendee_name", "answers", "is_cancelled"]
+_ORDER_FIELDS = ["id", "event", "code", "name", "status"]
+_TYPE_FIELDS = ["id", "event", "name"]
+_SCAN_FIELDS = ["id", "checkin_list", "ticket", "result", "kind", "source", "nonce", "scanned_at", "created_at",
+                "actor_label", "undone_at", "lost_to"]
+
+
+def _list_sql() -> str:
+    sessions = CheckinList.sessions.through._meta.db_table
+    return (f'SELECT {_select("l", CheckinList, _LIST_FIELDS)}, '
+            f'EXISTS (SELECT 1 FROM "{sessions}" s WHERE s."checkinlist_id" = l."id") '
+            f'FROM "{CheckinList._meta.db_table}" l WHERE l."id" = %s')
+
+
+def _ticket_sql() -> str:
+    return (f'SELECT {_select("t", Ticket, _TICKET_FIELDS)}, {_select("p", OrderPosition, _POSITION_FIELDS)}, '
+            f'{_select("o", Order, _ORDER_FIELDS)}, {_select("y", TicketType, _TYPE_FIELDS)} '
+            f'FROM "{Ticket._meta.db_table}" t '
+            f'JOIN "{OrderPosition._meta.db_table}" p ON p."id" = t."position_id" '
+            f'JOIN "{Order._meta.db_table}" o ON o."id" = p."order_id" '
+            f'JOIN "{TicketType._meta.db_table}" y ON y."id" = p."ticket_type_id" '
+            f'WHERE t."code" = %s FOR UPDATE OF t')
+
+
+def _standing_sql() -> str:
+    return (f'SELECT {_select("s", Scan, _SCAN_FIELDS)} FROM "{Scan._meta.db_table}" s '
+            f'WHERE s."checkin_list_id" = %s AND s."ticket_id" = %s AND s."result" = \'ok\' '
+            f'AND s."undone_at" IS NULL AND s."lost_to_id" IS NULL ORDER BY s."scanned_at", s."id"')
+
+
+_INSERT_FIELDS = ["checkin_list", "ticket", "result", "kind", "source", "nonce", "raw", "scanned_at", "created_at",
+                  "actor", "actor_label", "device", "undone_by", "undo_reason", "lost_to"]
+
+
+def _insert_sql() -> str:
+    columns = ", ".join(f'"{Scan._meta.get_field(name).column}"' for name in _INSERT_FIELDS)
+    return (f'INSERT INTO "{Scan._meta.db_table}" ({columns}) '
+            f'VALUES ({", ".join(["%s"] * len(_INSERT_FIELDS))}) RETURNING "id"')
+
+
+_SQL: dict[str, str] = {}
+
+
+def _sql(name: str, build) -> str:
+    if name not in _SQL:
+        _SQL[name] = build()
+    return _SQL[name]
+
+
+def checkin_list_for_redeem(list_id: int) -> CheckinList | None:
+    """The list with ``has_session_rule`` (whether it admits by session) in one query."""
+    if not 0 < list_id < 2**63:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("list", _list_sql), [list_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    checkin_list = CheckinList.from_db(_DB, _columns(CheckinList, _LIST_FIELDS), row[:-1])
+    checkin_list.has_session_rule = row[-1]
+    return checkin_list
+
+
+def ticket_lock(code: str) -> Ticket | None:
+    """The ticket with this code, locked until the transaction ends (SELECT ... FOR UPDATE), with
+    its position, order and ticket type loaded."""
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("ticket", _ticket_sql), [code])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    parts, start = [], 0
+    for model, names in ((Ticket, _TICKET_FIELDS), (OrderPosition, _POSITION_FIELDS), (Order, _ORDER_FIELDS),
+                         (TicketType, _TYPE_FIELDS)):
+        parts.append(model.from_db(_DB, _columns(model, names), row[start:start + len(names)]))
+        start += len(names)
+    ticket, position, order, ticket_type = parts
+    if isinstance(position.answers, str):  # Django has the driver hand JSON over as text
+        position.answers = json.loads(position.answers)
+    position.order, position.ticket_type, ticket.position = order, ticket_type, position
+    return ticket
+
+
+def scans_standing(list_id: int, ticket_id: int) -> list[Scan]:
+    """A ticket's admissions on a list that still stand (not undone, not lost to an earlier
+    offline scan), earliest first. Read after ticket_lock(), in a new statement, so that it sees
+    every admission committed before the lock was granted."""
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("standing", _standing_sql), [list_id, ticket_id])
+        rows = cursor.fetchall()
+    names = _columns(Scan, _SCAN_FIELDS)
+    return [Scan.from_db(_DB, names, row) for row in rows]
+
+
+def scan_insert(**values) -> Scan:
+    """Write a scan (keyword arguments: the model's field names in _INSERT_FIELDS) and return it."""
+    scan = Scan(**values)
+    params = [getattr(scan, Scan._meta.get_field(name).attname) for name in _INSERT_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("insert", _insert_sql), params)
+        scan.pk = cursor.fetchone()[0]
+    scan._state.adding = False
+    return scan
