@@ -300,11 +300,16 @@ def discovery_search_build(query: DiscoveryQuery, *, now: dt.datetime, organizat
     if organization_slug:
         rules.append(Q("term", organization_slug=organization_slug))
     main = _text_query(query.q) if query.q else Q("match_all")
-    search = search.query(Q("bool", must=[main], filter=rules))
-
     filters = _facet_filters(query, now=now, place=place)
-    if filters:
-        search = search.post_filter(Q("bool", filter=list(filters.values())))
+    if facets:
+        # Each facet counts with every filter but its own: the filters apply to the hits only.
+        search = search.query(Q("bool", must=[main], filter=rules))
+        if filters:
+            search = search.post_filter(Q("bool", filter=list(filters.values())))
+    else:
+        # Hits alone: filtering in the query spares scoring and sorting (a distance each) of
+        # every document the filters would drop afterwards.
+        search = search.query(Q("bool", must=[main], filter=rules + list(filters.values())))
     for name, agg in (_facet_aggregations(now=now, tz=query.tz) if facets else {}).items():
         others = [f for facet, f in filters.items() if facet != _facet_of(name)]
         wrapper = A("filter", filter=Q("bool", filter=others) if others else Q("match_all"))

@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from tests.bench.report import record
+from tests.bench.report import CpuSplit, record
 from tests.harness import ServerProcess, committed_organization
 
 ATTEMPTS = 1000
@@ -135,10 +135,11 @@ def bench_rush(django_db_blocker, django_db_setup):
                             accepted_at.append(time.perf_counter() - started)
 
             threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            with CpuSplit(server.process.pid) as cpu:
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
             elapsed = time.perf_counter() - started
         finally:
             server.stop()
@@ -166,6 +167,7 @@ def bench_rush(django_db_blocker, django_db_setup):
         "unanswered": len([o for o in outcomes if o not in ("accepted", "sold_out")]),
         "requests": len(timings),
         "seconds": round(elapsed, 2),
+        **cpu.figures(per=len(timings)),
     }
     ok = (figures["orders_per_s"] >= 100 and figures["p99_ms"] < 1000 and sold == SEATS
           and figures["oversold"] == 0 and figures["unanswered"] == 0)
