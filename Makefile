@@ -15,15 +15,20 @@ $(STAMP): pyproject.toml config/constraints.txt
 
 install: $(STAMP)
 
-## Chromium for the browser tests (Debian's package; Playwright's own download is not used).
+## Browsers for the browser tests, from Debian: Chromium (Playwright's own download is not used), and
+## WebKitGTK's WebDriver with Xvfb for WebKit, Safari's engine.
 CHROMIUM ?= /usr/bin/chromium
 browsers:
-	@if [ -x "$(CHROMIUM)" ] || [ -n "$$CHROMIUM_PATH" ]; then exit 0; fi; \
+	@need=""; \
+	if [ ! -x "$(CHROMIUM)" ] && [ -z "$$CHROMIUM_PATH" ]; then need=" chromium"; fi; \
+	command -v WebKitWebDriver >/dev/null 2>&1 || need="$$need webkit2gtk-driver"; \
+	command -v xvfb-run >/dev/null 2>&1 || need="$$need xvfb"; \
+	if [ -z "$$need" ]; then exit 0; fi; \
 	if command -v apt-get >/dev/null 2>&1; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  echo "Installing Chromium for the browser tests (apt-get install chromium)…"; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
-	else echo "Install Chromium, or set CHROMIUM_PATH to a Chromium or Chrome binary, for the browser tests."; exit 1; fi
+	  echo "Installing browsers for the browser tests (apt-get install$$need)…"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need >/dev/null; \
+	else echo "Install$$need (Chromium, WebKitGTK's WebDriver, Xvfb) for the browser tests."; exit 1; fi
 
 ## Start web, Celery worker and beat with demo organizations (embedded services when no URL is set).
 run: install

@@ -53,8 +53,8 @@ def _free_port() -> int:
 class ServerProcess:
     """The platform served by gunicorn against the test database, in a child process."""
 
-    def __init__(self, *, workers: int = 2, threads: int = 4, extra_env: dict | None = None):
-        self.port = _free_port()
+    def __init__(self, *, workers: int = 2, threads: int = 4, extra_env: dict | None = None, port: int | None = None):
+        self.port = port or _free_port()  # a port: the same server back after a stop (an outage)
         self.base_url = f"http://localhost:{self.port}"
         settings = connection.settings_dict
         host = settings["HOST"].replace("/", "%2F")

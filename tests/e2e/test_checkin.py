@@ -9,12 +9,11 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from operations.checkin.models import Scan
-from operations.checkin.services.lists import checkin_list_default
 from operations.ticketing.services.documents import _qr
 from operations.ticketing.services.signing import ticket_payload
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.harness import ServerProcess, committed_organization
-from tests.operations.checkin.builders import event_make, ticket_make, ticket_type_make
+from tests.operations.checkin.builders import door_make
 
 pytestmark = pytest.mark.committed
 WIDTH, HEIGHT = 640, 480
@@ -58,16 +57,10 @@ def test_scanner_admits_refuses_and_works_offline(browser, django_db_setup, djan
     with django_db_blocker.unblock(), committed_organization("scan") as organization:
         from operations.accounts.models import User
         from operations.organizations.models import Membership
-        from operations.organizations.services import membership_invite, membership_remove
+        from operations.organizations.services import membership_remove
 
-        staff = membership_invite(organization=organization, email=f"door@{organization.slug}.test", role="staff",
-                                  actor=None).user
+        staff, (first, second) = door_make(organization, "Choi Yuna", "Han Seojun")
         with schema_context(organization.schema_name):
-            event = event_make(slug="gate")
-            ticket_type = ticket_type_make(event, name="Standing")
-            first = ticket_make(event, ticket_type, name="Choi Yuna")
-            second = ticket_make(event, ticket_type, name="Han Seojun")
-            checkin_list_default(event=event)
             first_video = qr_video(ticket_payload(first), tmp_path / "first.y4m")
             second_video = qr_video(ticket_payload(second), tmp_path / "second.y4m")
         connection.set_schema_to_public()

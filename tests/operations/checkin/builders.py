@@ -18,3 +18,22 @@ def ticket_make(event, ticket_type, *, status=Order.Status.CONFIRMED, name=None,
     if sessions:
         position.sessions.set(sessions)
     return Ticket.objects.create(position=position)
+
+
+def door_make(organization, *names: str):
+    """For browser tests (committed data): a staff member of ``organization`` and, in its schema, an
+    event "gate" with a default check-in list and one confirmed ticket per name.
+    Returns (staff user, [tickets])."""
+    from django_tenants.utils import schema_context
+
+    from operations.checkin.services.lists import checkin_list_default
+    from operations.organizations.services import membership_invite
+
+    staff = membership_invite(organization=organization, email=f"door@{organization.slug}.test", role="staff",
+                              actor=None).user
+    with schema_context(organization.schema_name):
+        event = event_make(slug="gate")
+        ticket_type = ticket_type_make(event, name="Standing")
+        tickets = [ticket_make(event, ticket_type, name=name) for name in names]
+        checkin_list_default(event=event)
+    return staff, tickets
