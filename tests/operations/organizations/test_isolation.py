@@ -27,3 +27,44 @@ def test_each_host_serves_its_own_organization_site(org_a, org_b, site_client):
     assert alpha.status_code == beta.status_code == 200
     assert "Alpha Events" in alpha.text and "Beta Festival" not in alpha.text
     assert "Beta Festival" in beta.text and "Alpha Events" not in beta.text
+
+
+def _current_schema() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        return cursor.fetchone()[0]
+
+
+def test_a_search_path_undone_by_a_rollback_is_set_again(org_a, org_b):
+    """The connection skips a SET search_path it already has (config/postgresql); PostgreSQL undoes
+    a SET with the savepoint it ran in, and the next query must not trust the undone one."""
+    from django.db import connection, transaction
+
+    connection.set_tenant(org_a)
+    assert _current_schema() == org_a.schema_name
+    try:
+        with transaction.atomic():
+            connection.set_tenant(org_b)
+            assert _current_schema() == org_b.schema_name
+            raise RuntimeError("undo")
+    except RuntimeError:
+        pass
+    connection.set_tenant(org_b)
+    assert _current_schema() == org_b.schema_name
+    connection.set_schema_to_public()
+    assert _current_schema() == "public"
+
+
+def test_selecting_the_schema_a_connection_has_sends_no_second_set(org_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    connection.set_tenant(org_a)
+    Event.objects.count()
+    connection.set_schema_to_public()
+    connection.set_tenant(org_a)
+    with CaptureQueriesContext(connection) as queries:
+        Event.objects.count()
+    assert [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SET search_path")] == []
