@@ -25,8 +25,8 @@ from tests.harness import ServerProcess, committed_organization
 ATTEMPTS = 1000
 SEATS = 100
 CLIENTS = 32
-# As deployed (Procfile): gunicorn's sync workers, 2 x cores + 1 of them (see bench_checkin).
-WORKERS, THREADS = int(os.environ.get("BENCH_WORKERS", 5)), int(os.environ.get("BENCH_THREADS", 1))
+# gunicorn's sync workers, as the Procfile runs them, 2 per core (see bench_checkin).
+WORKERS, THREADS = int(os.environ.get("BENCH_WORKERS", 4)), int(os.environ.get("BENCH_THREADS", 1))
 TARGETS = {"orders_per_s": ">= 100", "p99_ms": "< 1000", "sold": f"== {SEATS}", "oversold": "== 0",
            "unanswered": "== 0"}
 
