@@ -40,47 +40,32 @@ _TYPE_FIELDS = ["id", "event", "name"]
 _SCAN_FIELDS = ["id", "checkin_list", "ticket", "result", "kind", "source", "nonce", "scanned_at", "created_at",
                 "actor_label", "undone_at", "lost_to"]
 
-
-def _list_sql() -> str:
-    sessions = CheckinList.sessions.through._meta.db_table
-    return (f'SELECT {_select("l", CheckinList, _LIST_FIELDS)}, '
-            f'EXISTS (SELECT 1 FROM "{sessions}" s WHERE s."checkinlist_id" = l."id") '
-            f'FROM "{CheckinList._meta.db_table}" l WHERE l."id" = %s')
-
-
-def _ticket_sql() -> str:
-    return (f'SELECT {_select("t", Ticket, _TICKET_FIELDS)}, {_select("p", OrderPosition, _POSITION_FIELDS)}, '
-            f'{_select("o", Order, _ORDER_FIELDS)}, {_select("y", TicketType, _TYPE_FIELDS)} '
-            f'FROM "{Ticket._meta.db_table}" t '
-            f'JOIN "{OrderPosition._meta.db_table}" p ON p."id" = t."position_id" '
-            f'JOIN "{Order._meta.db_table}" o ON o."id" = p."order_id" '
-            f'JOIN "{TicketType._meta.db_table}" y ON y."id" = p."ticket_type_id" '
-            f'WHERE t."code" = %s FOR UPDATE OF t')
-
-
-def _standing_sql() -> str:
-    return (f'SELECT {_select("s", Scan, _SCAN_FIELDS)} FROM "{Scan._meta.db_table}" s '
-            f'WHERE s."checkin_list_id" = %s AND s."ticket_id" = %s AND s."result" = \'ok\' '
-            f'AND s."undone_at" IS NULL AND s."lost_to_id" IS NULL ORDER BY s."scanned_at", s."id"')
-
-
+# Built once: the statements and row layouts come from the models' metadata.
+_SESSIONS = CheckinList.sessions.through._meta.db_table
+_LIST_SQL = (f'SELECT {_select("l", CheckinList, _LIST_FIELDS)}, '
+             f'EXISTS (SELECT 1 FROM "{_SESSIONS}" s WHERE s."checkinlist_id" = l."id") '
+             f'FROM "{CheckinList._meta.db_table}" l WHERE l."id" = %s')
+_TICKET_SQL = (f'SELECT {_select("t", Ticket, _TICKET_FIELDS)}, {_select("p", OrderPosition, _POSITION_FIELDS)}, '
+               f'{_select("o", Order, _ORDER_FIELDS)}, {_select("y", TicketType, _TYPE_FIELDS)} '
+               f'FROM "{Ticket._meta.db_table}" t '
+               f'JOIN "{OrderPosition._meta.db_table}" p ON p."id" = t."position_id" '
+               f'JOIN "{Order._meta.db_table}" o ON o."id" = p."order_id" '
+               f'JOIN "{TicketType._meta.db_table}" y ON y."id" = p."ticket_type_id" '
+               f'WHERE t."code" = %s FOR UPDATE OF t')
+_STANDING_SQL = (f'SELECT {_select("s", Scan, _SCAN_FIELDS)} FROM "{Scan._meta.db_table}" s '
+                 f'WHERE s."checkin_list_id" = %s AND s."ticket_id" = %s AND s."result" = \'ok\' '
+                 f'AND s."undone_at" IS NULL AND s."lost_to_id" IS NULL ORDER BY s."scanned_at", s."id"')
 _INSERT_FIELDS = ["checkin_list", "ticket", "result", "kind", "source", "nonce", "raw", "scanned_at", "created_at",
                   "actor", "actor_label", "device", "undone_by", "undo_reason", "lost_to"]
-
-
-def _insert_sql() -> str:
-    columns = ", ".join(f'"{Scan._meta.get_field(name).column}"' for name in _INSERT_FIELDS)
-    return (f'INSERT INTO "{Scan._meta.db_table}" ({columns}) '
-            f'VALUES ({", ".join(["%s"] * len(_INSERT_FIELDS))}) RETURNING "id"')
-
-
-_SQL: dict[str, str] = {}
-
-
-def _sql(name: str, build) -> str:
-    if name not in _SQL:
-        _SQL[name] = build()
-    return _SQL[name]
+_INSERT_ATTNAMES = [Scan._meta.get_field(name).attname for name in _INSERT_FIELDS]
+_INSERT_COLUMNS = ", ".join(f'"{Scan._meta.get_field(name).column}"' for name in _INSERT_FIELDS)
+_INSERT_SQL = (f'INSERT INTO "{Scan._meta.db_table}" ({_INSERT_COLUMNS}) '
+               f'VALUES ({", ".join(["%s"] * len(_INSERT_FIELDS))}) RETURNING "id"')
+# Row layouts for Model.from_db: attribute names in each model's own order.
+_LIST_ATTNAMES = _columns(CheckinList, _LIST_FIELDS)
+_TICKET_PARTS = [(model, _columns(model, names)) for model, names in (
+    (Ticket, _TICKET_FIELDS), (OrderPosition, _POSITION_FIELDS), (Order, _ORDER_FIELDS), (TicketType, _TYPE_FIELDS))]
+_SCAN_ATTNAMES = _columns(Scan, _SCAN_FIELDS)
 
 
 def checkin_list_for_redeem(list_id: int) -> CheckinList | None:
@@ -88,11 +73,11 @@ def checkin_list_for_redeem(list_id: int) -> CheckinList | None:
     if not 0 < list_id < 2**63:
         return None
     with connection.cursor() as cursor:
-        cursor.execute(_sql("list", _list_sql), [list_id])
+        cursor.execute(_LIST_SQL, [list_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    checkin_list = CheckinList.from_db(_DB, _columns(CheckinList, _LIST_FIELDS), row[:-1])
+    checkin_list = CheckinList.from_db(_DB, _LIST_ATTNAMES, row[:-1])
     checkin_list.has_session_rule = row[-1]
     return checkin_list
 
@@ -101,15 +86,14 @@ def ticket_lock(code: str) -> Ticket | None:
     """The ticket with this code, locked until the transaction ends (SELECT ... FOR UPDATE), with
     its position, order and ticket type loaded."""
     with connection.cursor() as cursor:
-        cursor.execute(_sql("ticket", _ticket_sql), [code])
+        cursor.execute(_TICKET_SQL, [code])
         row = cursor.fetchone()
     if row is None:
         return None
     parts, start = [], 0
-    for model, names in ((Ticket, _TICKET_FIELDS), (OrderPosition, _POSITION_FIELDS), (Order, _ORDER_FIELDS),
-                         (TicketType, _TYPE_FIELDS)):
-        parts.append(model.from_db(_DB, _columns(model, names), row[start:start + len(names)]))
-        start += len(names)
+    for model, attnames in _TICKET_PARTS:
+        parts.append(model.from_db(_DB, attnames, row[start:start + len(attnames)]))
+        start += len(attnames)
     ticket, position, order, ticket_type = parts
     if isinstance(position.answers, str):  # Django has the driver hand JSON over as text
         position.answers = json.loads(position.answers)
@@ -122,18 +106,17 @@ def scans_standing(list_id: int, ticket_id: int) -> list[Scan]:
     offline scan), earliest first. Read after ticket_lock(), in a new statement, so that it sees
     every admission committed before the lock was granted."""
     with connection.cursor() as cursor:
-        cursor.execute(_sql("standing", _standing_sql), [list_id, ticket_id])
+        cursor.execute(_STANDING_SQL, [list_id, ticket_id])
         rows = cursor.fetchall()
-    names = _columns(Scan, _SCAN_FIELDS)
-    return [Scan.from_db(_DB, names, row) for row in rows]
+    return [Scan.from_db(_DB, _SCAN_ATTNAMES, row) for row in rows]
 
 
 def scan_insert(**values) -> Scan:
     """Write a scan (keyword arguments: the model's field names in _INSERT_FIELDS) and return it."""
     scan = Scan(**values)
-    params = [getattr(scan, Scan._meta.get_field(name).attname) for name in _INSERT_FIELDS]
+    params = [getattr(scan, attname) for attname in _INSERT_ATTNAMES]
     with connection.cursor() as cursor:
-        cursor.execute(_sql("insert", _insert_sql), params)
+        cursor.execute(_INSERT_SQL, params)
         scan.pk = cursor.fetchone()[0]
     scan._state.adding = False
     return scan

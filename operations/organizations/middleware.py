@@ -2,9 +2,8 @@ from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from operations.organizations import access
-from operations.organizations.access import KeptAnswers
 
-_routes = KeptAnswers()
+_routes = access.KeptAnswers()
 
 
 class OrganizationMiddleware(TenantMainMiddleware):

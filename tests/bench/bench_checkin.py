@@ -5,7 +5,6 @@ one scanner and with 8 concurrent scanners.
 Targets (DESIGN.md): p99 under 50 ms and at least 200 scans/s with 8 concurrent scanners."""
 
 import http.client
-import os
 import json
 import statistics
 import threading
@@ -16,15 +15,11 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tests.bench.report import CpuSplit, record
-from tests.harness import ServerProcess, committed_organization
+from tests.bench.server import bench_server
+from tests.harness import committed_organization
 
 SCANNERS = 8
 SCANS_ONE, SCANS_MANY = 300, 2400
-# gunicorn's sync workers, as the Procfile runs them, 2 per core. Threaded workers (gthread) answered
-# fewer scans on two cores (each request crosses threads twice under one GIL), and 5 sync workers
-# (gunicorn's 2 x cores + 1) had a longer tail than 4: p99 45-66 ms against 37-41 ms, with five
-# PostgreSQL backends more contending for the cores (BENCHMARKS.md).
-WORKERS, THREADS = int(os.environ.get("BENCH_WORKERS", 4)), int(os.environ.get("BENCH_THREADS", 1))
 TARGETS = {"p99_ms": "< 50 (8 scanners)", "scans_per_s": ">= 200 (8 scanners)"}
 
 
@@ -89,7 +84,7 @@ def bench_checkin(django_db_blocker, django_db_setup):
         list_id, token, payloads = _prepare(organization, SCANS_ONE + SCANS_MANY + 20)
         connection.set_schema_to_public()
         host = organization.primary_host()
-        server = ServerProcess(workers=WORKERS, threads=THREADS)
+        server = bench_server()
         try:
             port = server.port
             _run(port, host, token, list_id, payloads[:20], 4)  # warm every worker (imports, connections)

@@ -6,7 +6,6 @@ GET the confirmation (a sold-out answer ends the attempt after the second reques
 Targets (DESIGN.md): exactly 100 tickets, every request answered, >= 100 accepted orders/s until
 sold out, p99 under 1 s."""
 
-import os
 import queue
 import re
 import statistics
@@ -20,13 +19,12 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tests.bench.report import CpuSplit, record
-from tests.harness import ServerProcess, committed_organization
+from tests.bench.server import bench_server
+from tests.harness import committed_organization
 
 ATTEMPTS = 1000
 SEATS = 100
 CLIENTS = 32
-# gunicorn's sync workers, as the Procfile runs them, 2 per core (see bench_checkin).
-WORKERS, THREADS = int(os.environ.get("BENCH_WORKERS", 4)), int(os.environ.get("BENCH_THREADS", 1))
 TARGETS = {"orders_per_s": ">= 100", "p99_ms": "< 1000", "sold": f"== {SEATS}", "oversold": "== 0",
            "unanswered": "== 0"}
 
@@ -47,10 +45,9 @@ def _event_prepare(organization):
         return ticket_type.pk
 
 
-def _server() -> ServerProcess:
-    """The harness's server with tests/bench/rush_settings.py."""
-    return ServerProcess(workers=WORKERS, threads=THREADS,
-                         extra_env={"DJANGO_SETTINGS_MODULE": "tests.bench.rush_settings"})
+def _server():
+    """The benchmarks' server with tests/bench/rush_settings.py."""
+    return bench_server(extra_env={"DJANGO_SETTINGS_MODULE": "tests.bench.rush_settings"})
 
 
 def _queued_mail_purge() -> None:
