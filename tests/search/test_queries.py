@@ -69,6 +69,13 @@ def test_autocomplete_completes_a_prefix_of_any_word_once_per_event(events_index
     assert suggestions("   ", now=NOW) == []
 
 
+def test_suggestions_are_kept_until_the_index_changes(events_index):
+    events_index.add(event_source("Jazz Brunch"))
+    assert [s["title"] for s in suggestions("jaz", now=NOW)] == ["Jazz Brunch"]
+    events_index.add(event_source("Jazz Night", starts_at=NOW + dt.timedelta(days=1)))
+    assert [s["title"] for s in suggestions("jaz", now=NOW)] == ["Jazz Night", "Jazz Brunch"]
+
+
 def facet(results, name) -> dict:
     return {v.value: v.count for v in results.facets[name]}
 
