@@ -145,7 +145,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.KeptClientRedisCache",  # one redis-py client per pool (config/cache)
         "LOCATION": REDIS_URL,
         # Wagtail caches site root paths: keys must carry the schema or tenants see each other's.
         "KEY_FUNCTION": "django_tenants.cache.make_key",

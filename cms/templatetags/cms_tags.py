@@ -1,4 +1,6 @@
 from django import template
+from django.core.cache import cache
+from django.utils.safestring import mark_safe
 
 from cms.seo import jsonld_script, share_image_url
 
@@ -42,3 +44,31 @@ def content_generation(context) -> int:
     if not hasattr(request, "content_generation"):
         request.content_generation = generation()
     return request.content_generation
+
+
+LAYOUT_PARTS = ("branding", "brand", "nav", "footer")
+LAYOUT_KEPT_SECONDS = 600  # a safety net: the generation retires a kept layout as soon as content changes
+
+
+@register.simple_tag(takes_context=True)
+def organization_layout(context, part: str) -> str:
+    """One part of the organization's layout (templates/layout/<part>.html: branding styles, brand,
+    menu, footer). The four are rendered together and kept as one entry per content generation
+    and host, so a page reads its whole layout with one cache read."""
+    request = context.get("request")
+    if request is None:
+        return mark_safe(_layout_render(context)[part])
+    if not hasattr(request, "organization_layout"):
+        key = f"cms:layout:{content_generation(context)}:{request.get_host()}"
+        parts = cache.get(key)
+        if parts is None:
+            parts = _layout_render(context)
+            cache.set(key, parts, LAYOUT_KEPT_SECONDS)
+        request.organization_layout = parts
+    return mark_safe(request.organization_layout[part])
+
+
+def _layout_render(context) -> dict[str, str]:
+    engine = context.template.engine
+    with context.push():
+        return {part: engine.get_template(f"layout/{part}.html").render(context) for part in LAYOUT_PARTS}

@@ -30,6 +30,10 @@ COPIED_FIELDS = {"code", "secret", "email", "user", "user_id", "status", "event"
 def order_saved(sender, instance, update_fields=None, **kwargs) -> None:
     if update_fields is not None and not COPIED_FIELDS & set(update_fields):
         return
+    # A pending order is a basket, never listed; orders only leave pending, so the copy is first
+    # written when the order is submitted (two writes fewer per registration).
+    if instance.status == "pending":
+        return
     event = instance.event
     # One INSERT … ON CONFLICT DO UPDATE: orders are saved several times on the way to confirmed.
     AttendeeOrder.objects.bulk_create([AttendeeOrder(

@@ -3,24 +3,21 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from operations.ticketing.models import Order, Quota, Session, TicketType
+from operations.ticketing.models import Order, Quota, Session
+from operations.ticketing.queries import listed_types_with_remaining
 from operations.ticketing.services.capacity import quota_used, session_used
 
 
 def ticket_type_offers(*, event, now=None) -> list[dict]:
     """What the public may buy: visible, active ticket types with live remaining capacity (the
-    smallest remainder over the quotas each counts against; None never happens since a type
-    without quota is not sold). Two queries whatever the number of types."""
+    smallest remainder over the quotas each counts against; a type without quota has none left).
+    One query whatever the number of types."""
     now = now or timezone.now()
-    types = list(TicketType.objects.filter(event=event, is_active=True, visibility=TicketType.Visibility.VISIBLE)
-                 .prefetch_related("quotas").order_by("position", "pk"))
-    quotas = {q.pk: q for t in types for q in t.quotas.all()}
-    used = quota_used(list(quotas.values()), now=now)
+    listed = listed_types_with_remaining(event.pk, now=now)
     offers = []
     is_open = event.registration_is_open(now)
-    for ticket_type in types:
-        type_quotas = list(ticket_type.quotas.all())
-        remaining = max(min(q.size - used[q.pk] for q in type_quotas), 0) if type_quotas else 0
+    for ticket_type, remaining in listed:
+        remaining = max(remaining, 0) if remaining is not None else 0
         offers.append({
             "id": ticket_type.pk,
             "name": ticket_type.name,

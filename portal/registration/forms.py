@@ -50,7 +50,25 @@ def items_parse(data, *, offered_ids: set[int] | None = None) -> tuple[list[Item
     return items, (data.get("promo_code") or "").strip()[:40]
 
 
-class BuyerForm(forms.Form):
+class KeptBlankForm(forms.Form):
+    """A form whose blank rendering is kept per process. Every new order's details page shows the
+    same empty buyer and attendee fields, and Django renders each field through several templates
+    (a third of the page's cost). Bound forms (errors, values) and forms with a real initial value
+    (a name already entered) are rendered as usual."""
+
+    _kept_html: dict = {}
+
+    def as_div(self):
+        if self.is_bound or any(value not in (None, "", True, False) for value in self.initial.values()):
+            return super().as_div()
+        key = (type(self), self.prefix, tuple(sorted(self.initial.items())))
+        html = self._kept_html.get(key)
+        if html is None:
+            html = self._kept_html[key] = super().as_div()
+        return html
+
+
+class BuyerForm(KeptBlankForm):
     name = forms.CharField(label="Full name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(label="E-mail", max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -59,7 +77,7 @@ class BuyerForm(forms.Form):
                             widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
 
 
-class AttendeeForm(forms.Form):
+class AttendeeForm(KeptBlankForm):
     same_as_buyer = forms.BooleanField(label="Use the buyer's name and e-mail", required=False)
     name = forms.CharField(label="Attendee's full name", max_length=200, required=False)
     email = forms.EmailField(label="Attendee's e-mail", max_length=254, required=False)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("order/<str:secret>/pay/", views.pay, name="pay"),
     path("order/<str:secret>/pay/card/", views.pay_card, name="pay_card"),
     path("order/<str:secret>/tickets.pdf", views.order_tickets_pdf, name="tickets_pdf"),
+    path("order/<str:secret>/ticket-<int:ticket_id>.svg", views.ticket_qr, name="ticket_qr"),
     path("order/<str:secret>/event.ics", views.order_calendar, name="ics"),
     path("order/<str:secret>/receipt.pdf", order_receipt_pdf, name="receipt_pdf"),
     path("order/<str:secret>/credit-note-<int:number>.pdf", order_credit_note_pdf, name="credit_note_pdf"),

@@ -36,7 +36,8 @@ PUBLIC_STATUSES = (Event.Status.PUBLISHED, Event.Status.ONGOING)
 
 
 def _event(slug: str) -> Event:
-    return get_object_or_404(Event, slug=slug, status__in=PUBLIC_STATUSES)
+    # With its tax rule: the ticket page's tax note and the reservation's tax read it.
+    return get_object_or_404(Event.objects.select_related("tax_rule"), slug=slug, status__in=PUBLIC_STATUSES)
 
 
 def _order(secret: str) -> Order:
@@ -116,7 +117,8 @@ def _details_forms(order, data=None, files=None):
 def _details_page(request, order, buyer, attendees, *, status=200, error=None):
     return TemplateResponse(request, "portal/registration/details.html", {
         "order": order, "event": order.event, "buyer": buyer, "attendees": attendees, "error": error,
-        "card_payments": Order.PaymentMethod.STRIPE in payment_methods_offered(),
+        # Free orders offer no payment method: no need to look up the organization's card keys.
+        "card_payments": bool(order.total) and Order.PaymentMethod.STRIPE in payment_methods_offered(),
         "seconds_left": max(int((order.expires_at - timezone.now()).total_seconds()), 0) if order.expires_at else None,
     }, status=status)
 
@@ -182,7 +184,7 @@ def order_page(request, secret: str, *, error: OrderError | None = None):
         payment = _card_payment_refresh(order)
     tickets = []
     if order.status in Order.HOLDING_FOR_GOOD:
-        tickets = [{"ticket": t, "position": t.position, "qr": qr_svg(ticket_payload(t))} for t in valid_tickets(order)]
+        tickets = [{"ticket": t, "position": t.position, "payload": ticket_payload(t)} for t in valid_tickets(order)]
     now = timezone.now()
     cancellable = (order.status in (Order.Status.CONFIRMED, Order.Status.AWAITING_PAYMENT, Order.Status.AWAITING_APPROVAL)
                    and order.event.self_cancel_until is not None and now < order.event.self_cancel_until)
@@ -191,7 +193,7 @@ def order_page(request, secret: str, *, error: OrderError | None = None):
         "calendar": calendar_links(order), "cancellable": cancellable,
         "editable": (order.status == Order.Status.CONFIRMED and order.event.attendee_edit_until is not None
                      and now < order.event.attendee_edit_until),
-        "error": error, "payment": payment, "refunds": order.refunds.all(),
+        "error": error, "payment": payment, "refunds": order.refunds.all() if order.total else [],  # free: never paid
     }, status=error.http_status if error else 200)
 
 
@@ -241,6 +243,17 @@ def order_tickets_pdf(request, secret: str):
     response = HttpResponse(tickets_pdf(order, organization_name=getattr(organization, "display_name", "")),
                             content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def ticket_qr(request, secret: str, ticket_id: int):
+    """A ticket's QR code as SVG, for browsers without JavaScript (tickets.js draws it otherwise)."""
+    order = _order(secret)
+    ticket = next((t for t in valid_tickets(order) if t.pk == ticket_id), None) if order.status in Order.HOLDING_FOR_GOOD else None
+    if ticket is None:
+        raise Http404
+    response = HttpResponse(qr_svg(ticket_payload(ticket)), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
     return response
 

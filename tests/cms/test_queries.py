@@ -11,9 +11,10 @@ from operations.ticketing.models import Quota, TicketType
 from tests.cms.conftest import branding_set, event_make, event_page_publish, image_make
 
 # Warm page (kept render, site root paths cached, the host's route kept by the process): site,
-# page routing (5), view restrictions, the event, and the live offers (ticket types, their quotas,
-# seats held). Counted by hand, see the test's failure output for the list when it changes.
-EVENT_PAGE_QUERIES = 12
+# page routing (5), view restrictions, the event, and the live offers (one query: the ticket types
+# with their remaining seats, operations/ticketing/queries.py). Counted by hand, see the test's
+# failure output for the list when it changes.
+EVENT_PAGE_QUERIES = 10
 
 
 def full_page(slug: str, *, people: int) -> str:

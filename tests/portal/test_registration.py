@@ -1,6 +1,8 @@
 """The public registration flow over HTTP (Django test client): every bad input of issue 4 gets a
 clear message, a 4xx and writes nothing; the happy paths reach a confirmed order with tickets."""
 
+import html
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -202,12 +204,28 @@ def test_free_group_registration_with_copy_buyer_details_is_confirmed_with_ticke
     assert [p.attendee_name for p in order.positions.order_by("pk")] == ["Kim Minji", "Attendee 2"]
     assert Ticket.objects.filter(position__order=order).count() == 2
     page = client.get(done["Location"]).content.decode()
-    assert order.code in page and page.count("<svg") >= 2
+    assert order.code in page
+    _tickets_show_verifiable_qr_codes(client, order, page)
     assert client.get(f"/register/order/{order.secret}/tickets.pdf").content.startswith(b"%PDF")
     assert b"BEGIN:VCALENDAR" in client.get(f"/register/order/{order.secret}/event.ics").content
     assert len(mail.outbox) == 1
     names = [a[0] for a in mail.outbox[0].attachments]
     assert names == [f"tickets-{order.code}.pdf", f"{order.code}.ics"]
+
+
+def _tickets_show_verifiable_qr_codes(client, order, page):
+    """The page carries each valid ticket's signed payload (drawn as a QR code by tickets.js) and,
+    for browsers without JavaScript, an image of the same code from the server."""
+    from operations.ticketing.services.signing import signing_public_key_pem, ticket_payload_verify
+
+    tickets = list(Ticket.objects.filter(position__order=order, revoked_at=None).order_by("position_id"))
+    payloads = re.findall(r'data-payload="([^"]+)"', page)
+    assert len(payloads) == len(tickets) >= 1
+    for ticket, payload in zip(tickets, payloads, strict=True):
+        assert ticket_payload_verify(html.unescape(payload), signing_public_key_pem())["o"] == order.code
+        image = client.get(f"/register/order/{order.secret}/ticket-{ticket.pk}.svg")
+        assert image.status_code == 200 and image["Content-Type"] == "image/svg+xml"
+        assert f"ticket-{ticket.pk}.svg" in page and image.content.startswith(b"<svg")
 
 
 def test_paid_order_with_offline_payment_awaits_payment(shop, django_capture_on_commit_callbacks):
@@ -266,6 +284,8 @@ def test_attendee_transfers_a_ticket_before_the_deadline_and_the_old_code_is_rev
     old.refresh_from_db()
     new = position.tickets.get(revoked_at=None)
     assert old.revoked_at is not None and new.code != old.code
+    assert shop["client"].get(f"/register/order/{order.secret}/ticket-{old.pk}.svg").status_code == 404
+    assert shop["client"].get(f"/register/order/{order.secret}/ticket-{new.pk}.svg").status_code == 200
     position.refresh_from_db()
     assert position.attendee_name == "Park"
 
@@ -289,7 +309,8 @@ def test_another_organizations_site_cannot_open_the_order_or_its_tickets(shop, o
     order = order_complete(order=_reserve(shop, quantity=1), name="Kim", email="kim@example.com",
                            attendees=[Attendee("Kim", "kim@example.com")])
     other = site_client(org_b)
-    for path in ("/", "/tickets.pdf", "/event.ics"):
+    ticket = Ticket.objects.get(position__order=order)
+    for path in ("/", "/tickets.pdf", "/event.ics", f"/ticket-{ticket.pk}.svg"):
         assert other.get(f"/register/order/{order.secret}{path}").status_code == 404
     assert other.get("/register/summit/").status_code == 404
 

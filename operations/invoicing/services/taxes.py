@@ -40,18 +40,24 @@ def tax_line(amount: Decimal, *, rate: Decimal, inclusive: bool, currency: str) 
 
 
 def tax_rule_for(event: Event) -> TaxRule | None:
-    return TaxRule.objects.filter(event=event).first()
+    """The event's rule, read once per event instance (free when loaded with
+    ``select_related("tax_rule")``, as the registration views do)."""
+    try:
+        return event.tax_rule
+    except TaxRule.DoesNotExist:
+        return None
 
 
-def order_tax_apply(*, order: Order) -> Decimal:
+def order_tax_apply(*, order: Order, lines: list[tuple[Decimal, Decimal]]) -> Decimal:
     """Fix the tax of a just-reserved order from its event's rule (call inside the reserving
-    transaction, after its positions exist). Returns what must be added to the order total: the
-    tax when prices exclude it, else 0. Writes nothing when the event has no tax rule."""
+    transaction); ``lines`` are its seats' (price, discount). Returns what must be added to the
+    order total: the tax when prices exclude it, else 0. Writes nothing when the event has no
+    tax rule."""
     rule = tax_rule_for(order.event)
     if rule is None:
         return Decimal(0)
     net = tax = Decimal(0)
-    for price, discount in order.positions.filter(is_cancelled=False).values_list("price", "discount"):
+    for price, discount in lines:
         line = tax_line(price - discount, rate=rule.rate, inclusive=rule.prices_include_tax, currency=order.currency)
         net += line.net
         tax += line.tax

@@ -6,8 +6,9 @@ from decimal import Decimal
 from django import template
 from django.urls import reverse
 
-from operations.invoicing.models import OrderTax, Receipt, TaxRule
+from operations.invoicing.models import OrderTax, Receipt
 from operations.invoicing.services.receipts import RECEIPTABLE
+from operations.invoicing.services.taxes import tax_rule_for
 
 register = template.Library()
 
@@ -28,7 +29,7 @@ def order_tax_lines(order, *, receipt_link: bool = True):
     receipt_url, credit_notes = "", []
     if receipt_link and order.status in RECEIPTABLE and order.total > 0:
         receipt_url = reverse("registration:receipt_pdf", args=[order.secret])
-    if receipt_link:
+    if receipt_link and order.total > 0:  # a free order was never paid, so never credited
         notes = Receipt.objects.filter(order=order, kind=Receipt.Kind.CREDIT_NOTE).order_by("number")
         credit_notes = [{"receipt": note, "url": reverse("registration:credit_note_pdf", args=[order.secret, note.number])}
                         for note in notes]
@@ -38,7 +39,7 @@ def order_tax_lines(order, *, receipt_link: bool = True):
 @register.simple_tag
 def event_tax_note(event) -> str:
     """"Prices include VAT 10%." / "GST 10% is added at checkout." ("" without a tax rule)."""
-    rule = TaxRule.objects.filter(event=event).first()
+    rule = tax_rule_for(event)
     if rule is None:
         return ""
     if rule.prices_include_tax:

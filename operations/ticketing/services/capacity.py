@@ -13,7 +13,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from operations.ticketing.errors import OrderError
-from operations.ticketing.models import OrderPosition, Quota, Session, seat_holding_q
+from operations.ticketing.models import Quota, Session, seat_holding_q
+from operations.ticketing.queries import seats_held
 
 LOCK_TIMEOUT = "3s"
 ATTEMPTS = 4
@@ -38,17 +39,10 @@ def sessions_lock(session_ids: Iterable[int]) -> list[Session]:
 
 def quota_used(quotas: list[Quota], *, now=None) -> dict[int, int]:
     """Seats held per quota id (pending-unexpired, awaiting and confirmed orders)."""
-    now = now or timezone.now()
     if not quotas:
         return {}
-    rows = (
-        OrderPosition.objects.filter(seat_holding_q(now), is_cancelled=False, ticket_type__quotas__in=quotas)
-        .values("ticket_type__quotas").annotate(n=Count("id"))
-    )
-    used = {quota.pk: 0 for quota in quotas}
-    for row in rows:
-        used[row["ticket_type__quotas"]] = row["n"]
-    return used
+    held = seats_held([quota.pk for quota in quotas], now=now or timezone.now())
+    return {quota.pk: held.get(quota.pk, 0) for quota in quotas}
 
 
 def session_used(sessions: list[Session], *, now=None) -> dict[int, int]:

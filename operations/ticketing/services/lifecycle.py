@@ -9,7 +9,7 @@ Every transition is checked here, audited with before/after, and its e-mail queu
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -56,9 +56,10 @@ def _email_after_commit(order: Order, kind: str, **extra) -> None:
 
 
 def _tickets_issue(order: Order) -> None:
-    for position in order.positions.filter(is_cancelled=False):
-        if not position.tickets.filter(revoked_at__isnull=True).exists():
-            Ticket.objects.create(position=position)
+    """A ticket for every position of the order that holds no valid one (two statements)."""
+    valid = Ticket.objects.filter(position=OuterRef("pk"), revoked_at__isnull=True)
+    positions = order.positions.filter(is_cancelled=False).exclude(Exists(valid)).order_by("pk")
+    Ticket.objects.bulk_create([Ticket(position=position) for position in positions])
 
 
 def _confirm(order: Order, now) -> None:

@@ -136,25 +136,30 @@ def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idem
             if locked_promo.max_uses is not None and locked_promo.used_count >= locked_promo.max_uses:
                 raise OrderError("This promo code has been used up.", code="promo_exhausted")
             PromoCode.objects.filter(pk=promo.pk).update(used_count=F("used_count") + 1)
-        order = _order_create(event=event, now=now, idempotency_key=idempotency_key, user=user,
-                              promo=locked_promo, hold_minutes=hold_minutes)
         limited = set(locked_promo.ticket_types.values_list("pk", flat=True)) if locked_promo else set()
-        subtotal = discount = Decimal(0)
+        lines = []  # (ticket type, price, discount, session ids), one per seat
         for item in items:
             ticket_type = types[item.ticket_type_id]
             price = ticket_type.price_at(now) + sum((sessions[s].price for s in item.session_ids), Decimal(0))
             price = money_quantize(price, event.currency)
             off = _discount(locked_promo, ticket_type, price, event.currency, limited)
-            for _ in range(item.quantity):
-                position = OrderPosition.objects.create(order=order, ticket_type=ticket_type, price=price, discount=off)
-                if item.session_ids:
-                    position.sessions.set(item.session_ids)
-                subtotal += price
-                discount += off
-        order.subtotal, order.discount = subtotal, discount
-        order.total = money_quantize(subtotal - discount, event.currency)
-        order.total += order_tax_apply(order=order)  # the event's tax, fixed now; added when prices exclude it
-        order.save(update_fields=["subtotal", "discount", "total"])
+            lines += [(ticket_type, price, off, item.session_ids)] * item.quantity
+        subtotal = sum((price for _, price, _, _ in lines), Decimal(0))
+        discount = sum((off for _, _, off, _ in lines), Decimal(0))
+        # Written with its totals: one statement for the order, one for its seats.
+        order = _order_create(event=event, now=now, idempotency_key=idempotency_key, user=user,
+                              promo=locked_promo, hold_minutes=hold_minutes, subtotal=subtotal, discount=discount,
+                              total=money_quantize(subtotal - discount, event.currency))
+        positions = OrderPosition.objects.bulk_create([
+            OrderPosition(order=order, ticket_type=ticket_type, price=price, discount=off)
+            for ticket_type, price, off, _ in lines])
+        for position, (_, _, _, session_ids) in zip(positions, lines, strict=True):
+            if session_ids:
+                position.sessions.set(session_ids)
+        # The event's tax, fixed now; added to the total when prices exclude it.
+        if added := order_tax_apply(order=order, lines=[(price, off) for _, price, off, _ in lines]):
+            order.total += added
+            order.save(update_fields=["total"])
         audit_record("order.reserved", target=order, after=order_snapshot(order), request=request,
                      actor=user)
         return order
@@ -174,7 +179,7 @@ def _same_event(order: Order, event: Event) -> Order:
     return order
 
 
-def _order_create(*, event, now, idempotency_key, user, promo, hold_minutes) -> Order:
+def _order_create(*, event, now, idempotency_key, user, promo, hold_minutes, subtotal, discount, total) -> Order:
     for _ in range(5):
         try:
             with transaction.atomic():
@@ -183,6 +188,7 @@ def _order_create(*, event, now, idempotency_key, user, promo, hold_minutes) -> 
                     currency=event.currency, promo_code=promo, created_at=now,
                     expires_at=now + timedelta(minutes=hold_minutes),
                     user=user if getattr(user, "is_authenticated", False) else None,
+                    subtotal=subtotal, discount=discount, total=total,
                 )
         except IntegrityError:
             if idempotency_key and Order.objects.filter(idempotency_key=idempotency_key).exists():
@@ -227,7 +233,7 @@ def order_complete(*, order: Order, name: str, email: str, attendees: list[Atten
                                 attendee.answers or {}))
 
     def work() -> Order:
-        locked = Order.objects.select_for_update().get(pk=order.pk)
+        locked = Order.objects.select_for_update(of=("self",)).select_related("event").get(pk=order.pk)
         if locked.status != Order.Status.PENDING:
             raise OrderError("This order has already been submitted.", code="already_submitted")
         if locked.expires_at and locked.expires_at <= now:
@@ -241,8 +247,8 @@ def order_complete(*, order: Order, name: str, email: str, attendees: list[Atten
         for position, attendee in zip(positions, cleaned, strict=True):
             position.attendee_name, position.attendee_email, position.answers = attendee.name, attendee.email, attendee.answers
             position.save(update_fields=["attendee_name", "attendee_email", "answers"])
+        # Saved with the new status by order_submit_locked: one write of the order.
         locked.name, locked.email, locked.phone = name[:200], email, (phone or "")[:40]
-        locked.save(update_fields=["name", "email", "phone"])
         order_submit_locked(locked, payment_method=payment_method, now=now, request=request, before=before)
         return locked
 

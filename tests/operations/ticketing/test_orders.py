@@ -105,10 +105,12 @@ def test_free_order_is_confirmed_with_one_ticket_per_attendee_and_audited(alpha)
 
 
 def test_confirmation_email_shows_the_event_time_in_its_timezone(alpha, django_capture_on_commit_callbacks):
-    event = event_make(slug="tz", starts_at=dt.datetime(2026, 12, 1, 1, 0, tzinfo=dt.timezone.utc))
+    # 01:00 UTC a month ahead (a fixed date would one day be in the past, and registration closed).
+    starts = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30)).replace(hour=1, minute=0, second=0, microsecond=0)
+    event = event_make(slug="tz", starts_at=starts)
     with django_capture_on_commit_callbacks(execute=True):
         _complete(order_reserve(event=event, items=[Item(ticket_type_make(event).pk, 1)]))
-    assert "2026-12-01 10:00 (Asia/Seoul)" in mail.outbox[0].body
+    assert f"{starts:%Y-%m-%d} 10:00 (Asia/Seoul)" in mail.outbox[0].body
     assert "http://alpha.localhost" in mail.outbox[0].body
 
 

@@ -1,0 +1,63 @@
+"""The seat counts written in SQL (operations/ticketing/queries.py) agree with the ORM's rule for
+"holds a seat" (seat_holding_q) in every order state."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from operations.ticketing.models import Order, OrderPosition, Quota, TicketType, seat_holding_q
+from operations.ticketing.queries import listed_types_with_remaining, seats_held
+from tests.operations.ticketing.builders import event_make, ticket_type_make
+
+
+@pytest.fixture
+def alpha(org_a, in_schema):
+    with in_schema(org_a):
+        yield org_a
+
+
+def _order(event, ticket_type, status, *, expires_in=None, cancelled=False, count=1):
+    now = timezone.now()
+    order = Order.objects.create(event=event, code=f"REG-T-{Order.objects.count():06d}", currency=event.currency,
+                                 status=status, expires_at=now + expires_in if expires_in is not None else None)
+    for _ in range(count):
+        OrderPosition.objects.create(order=order, ticket_type=ticket_type, is_cancelled=cancelled)
+    return order
+
+
+def test_seats_held_count_exactly_what_seat_holding_q_counts_in_every_state(alpha):
+    event = event_make(slug="states")
+    hall = Quota.objects.create(event=event, name="Hall", size=100)
+    students = Quota.objects.create(event=event, name="Students", size=10)
+    general = ticket_type_make(event, quota=hall)
+    student = ticket_type_make(event, name="Student", quota=hall)
+    student.quotas.add(students)
+    soon, past = timedelta(minutes=5), timedelta(minutes=-5)
+    for status in Order.Status.values:
+        _order(event, general, status, expires_in=soon)
+        _order(event, student, status, expires_in=past, count=2)
+        _order(event, student, status, expires_in=soon, cancelled=True)
+    _order(event, student, Order.Status.CONFIRMED, count=3)
+    now = timezone.now()
+    held = seats_held([hall.pk, students.pk], now=now)
+    for quota in (hall, students):
+        expected = OrderPosition.objects.filter(seat_holding_q(now), is_cancelled=False, ticket_type__quotas=quota).count()
+        assert held.get(quota.pk, 0) == expected > 0
+
+
+def test_listed_types_carry_their_smallest_remainder_and_hidden_or_inactive_types_are_left_out(alpha):
+    event = event_make(slug="listed")
+    hall = Quota.objects.create(event=event, name="Hall", size=5)
+    students = Quota.objects.create(event=event, name="Students", size=2)
+    general = ticket_type_make(event, quota=hall, position=2)
+    student = ticket_type_make(event, name="Student", quota=hall, position=1)
+    student.quotas.add(students)
+    ticket_type_make(event, name="No quota", seats=None, position=3)
+    ticket_type_make(event, name="Hidden", visibility=TicketType.Visibility.HIDDEN, quota=hall)
+    ticket_type_make(event, name="Retired", is_active=False, quota=hall)
+    _order(event, student, Order.Status.CONFIRMED, count=2)
+    _order(event, general, Order.Status.PENDING, expires_in=timedelta(minutes=-1))  # expired: frees its seat
+    listed = listed_types_with_remaining(event.pk, now=timezone.now())
+    assert [(t.name, remaining) for t, remaining in listed] == [("Student", 0), ("General", 3), ("No quota", None)]
+    assert listed[1][0].pk == general.pk and listed[1][0].price == general.price
