@@ -7,29 +7,11 @@ service reads, so the rules in services/redeem.py stay plain Python. Table and c
 from the models' metadata, so a renamed table or column fails loudly, not silently.
 """
 
-import json
-
 from django.db import connection
 
 from operations.checkin.models import CheckinList, Scan
+from operations.core.sql import DB, json_loaded, model_attnames, model_select, rows_split
 from operations.ticketing.models import Order, OrderPosition, Ticket, TicketType
-
-_DB = "default"
-
-
-def _fields(model, names: list[str]) -> list:
-    """The named fields in the model's own order (what Model.from_db expects)."""
-    wanted = {model._meta.get_field(name) for name in names}
-    return [field for field in model._meta.concrete_fields if field in wanted]
-
-
-def _columns(model, names: list[str]) -> list[str]:
-    return [field.attname for field in _fields(model, names)]
-
-
-def _select(alias: str, model, names: list[str]) -> str:
-    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model, names))
-
 
 _LIST_FIELDS = ["id", "event", "name", "all_ticket_types", "allow_exit", "allow_reentry", "valid_from", "valid_until",
                 "is_default"]
@@ -42,17 +24,17 @@ _SCAN_FIELDS = ["id", "checkin_list", "ticket", "result", "kind", "source", "non
 
 # Built once: the statements and row layouts come from the models' metadata.
 _SESSIONS = CheckinList.sessions.through._meta.db_table
-_LIST_SQL = (f'SELECT {_select("l", CheckinList, _LIST_FIELDS)}, '
+_LIST_SQL = (f'SELECT {model_select("l", CheckinList, _LIST_FIELDS)}, '
              f'EXISTS (SELECT 1 FROM "{_SESSIONS}" s WHERE s."checkinlist_id" = l."id") '
              f'FROM "{CheckinList._meta.db_table}" l WHERE l."id" = %s')
-_TICKET_SQL = (f'SELECT {_select("t", Ticket, _TICKET_FIELDS)}, {_select("p", OrderPosition, _POSITION_FIELDS)}, '
-               f'{_select("o", Order, _ORDER_FIELDS)}, {_select("y", TicketType, _TYPE_FIELDS)} '
+_TICKET_SQL = (f'SELECT {model_select("t", Ticket, _TICKET_FIELDS)}, {model_select("p", OrderPosition, _POSITION_FIELDS)}, '
+               f'{model_select("o", Order, _ORDER_FIELDS)}, {model_select("y", TicketType, _TYPE_FIELDS)} '
                f'FROM "{Ticket._meta.db_table}" t '
                f'JOIN "{OrderPosition._meta.db_table}" p ON p."id" = t."position_id" '
                f'JOIN "{Order._meta.db_table}" o ON o."id" = p."order_id" '
                f'JOIN "{TicketType._meta.db_table}" y ON y."id" = p."ticket_type_id" '
                f'WHERE t."code" = %s FOR UPDATE OF t')
-_STANDING_SQL = (f'SELECT {_select("s", Scan, _SCAN_FIELDS)} FROM "{Scan._meta.db_table}" s '
+_STANDING_SQL = (f'SELECT {model_select("s", Scan, _SCAN_FIELDS)} FROM "{Scan._meta.db_table}" s '
                  f'WHERE s."checkin_list_id" = %s AND s."ticket_id" = %s AND s."result" = \'ok\' '
                  f'AND s."undone_at" IS NULL AND s."lost_to_id" IS NULL ORDER BY s."scanned_at", s."id"')
 _INSERT_FIELDS = ["checkin_list", "ticket", "result", "kind", "source", "nonce", "raw", "scanned_at", "created_at",
@@ -62,10 +44,10 @@ _INSERT_COLUMNS = ", ".join(f'"{Scan._meta.get_field(name).column}"' for name in
 _INSERT_SQL = (f'INSERT INTO "{Scan._meta.db_table}" ({_INSERT_COLUMNS}) '
                f'VALUES ({", ".join(["%s"] * len(_INSERT_FIELDS))}) RETURNING "id"')
 # Row layouts for Model.from_db: attribute names in each model's own order.
-_LIST_ATTNAMES = _columns(CheckinList, _LIST_FIELDS)
-_TICKET_PARTS = [(model, _columns(model, names)) for model, names in (
+_LIST_ATTNAMES = model_attnames(CheckinList, _LIST_FIELDS)
+_TICKET_PARTS = [(model, model_attnames(model, names)) for model, names in (
     (Ticket, _TICKET_FIELDS), (OrderPosition, _POSITION_FIELDS), (Order, _ORDER_FIELDS), (TicketType, _TYPE_FIELDS))]
-_SCAN_ATTNAMES = _columns(Scan, _SCAN_FIELDS)
+_SCAN_ATTNAMES = model_attnames(Scan, _SCAN_FIELDS)
 
 
 def checkin_list_for_redeem(list_id: int) -> CheckinList | None:
@@ -77,7 +59,7 @@ def checkin_list_for_redeem(list_id: int) -> CheckinList | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    checkin_list = CheckinList.from_db(_DB, _LIST_ATTNAMES, row[:-1])
+    checkin_list = CheckinList.from_db(DB, _LIST_ATTNAMES, row[:-1])
     checkin_list.has_session_rule = row[-1]
     return checkin_list
 
@@ -90,13 +72,8 @@ def ticket_lock(code: str) -> Ticket | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    parts, start = [], 0
-    for model, attnames in _TICKET_PARTS:
-        parts.append(model.from_db(_DB, attnames, row[start:start + len(attnames)]))
-        start += len(attnames)
-    ticket, position, order, ticket_type = parts
-    if isinstance(position.answers, str):  # Django has the driver hand JSON over as text
-        position.answers = json.loads(position.answers)
+    ticket, position, order, ticket_type = rows_split(row, _TICKET_PARTS)
+    position.answers = json_loaded(position.answers)
     position.order, position.ticket_type, ticket.position = order, ticket_type, position
     return ticket
 
@@ -108,7 +85,7 @@ def scans_standing(list_id: int, ticket_id: int) -> list[Scan]:
     with connection.cursor() as cursor:
         cursor.execute(_STANDING_SQL, [list_id, ticket_id])
         rows = cursor.fetchall()
-    return [Scan.from_db(_DB, _SCAN_ATTNAMES, row) for row in rows]
+    return [Scan.from_db(DB, _SCAN_ATTNAMES, row) for row in rows]
 
 
 def scan_insert(**values) -> Scan:

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from operations.ticketing.models import Order, Quota, Session
-from operations.ticketing.queries import listed_types_with_remaining
+from operations.ticketing.queries import listed_types_with_remaining, order_with_event
 from operations.ticketing.services.capacity import quota_used, session_used
 
 
@@ -66,7 +66,7 @@ def order_search(*, query: str = "", status: str = "", event_id=None, ticket_typ
 def order_by_secret(secret: str) -> Order | None:
     if not secret or len(secret) > 64:
         return None
-    return Order.objects.select_related("event").filter(secret=secret).first()
+    return order_with_event(secret)
 
 
 def sessions_with_places(*, event, now=None) -> list[Session]:

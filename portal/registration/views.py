@@ -105,7 +105,8 @@ def _details_forms(order, data=None, files=None):
     if data is not None and buyer.is_valid():
         buyer_data = buyer.cleaned_data
     attendees = []
-    for index, position in enumerate(order.positions.select_related("ticket_type", "order__event").order_by("pk"), 1):
+    for index, position in enumerate(order.positions.select_related("ticket_type").order_by("pk"), 1):
+        position.order = order  # loaded with its event already
         form = forms.AttendeeForm(data, prefix=f"a{index}", buyer=buyer_data,
                                   initial={"same_as_buyer": index == 1 and data is None})
         questions_form, questions = forms.questions_form(position, data, files, prefix=f"a{index}-q")

@@ -10,8 +10,9 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from operations.core.pdf import pdf_fonts
-from operations.ticketing.models import Order, Ticket
+from operations.ticketing.models import Order
 from operations.ticketing.money import money_format
+from operations.ticketing.queries import valid_tickets  # the order's valid tickets (also for the order page)
 from operations.ticketing.services.signing import ticket_payload
 
 
@@ -48,11 +49,6 @@ def qr_svg(payload: str) -> str:
                 x += 1
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges">'
             f'<rect width="{size}" height="{size}" fill="#fff"/><path fill="#000" d="{"".join(runs)}"/></svg>')
-
-
-def valid_tickets(order: Order) -> list[Ticket]:
-    return list(Ticket.objects.filter(position__order=order, revoked_at__isnull=True, position__is_cancelled=False)
-                .select_related("position__ticket_type", "position__order__event").order_by("position_id"))
 
 
 def tickets_pdf(order: Order, *, organization_name: str = "", primary_colour: str = "#1d4ed8") -> bytes:

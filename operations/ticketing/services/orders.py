@@ -109,6 +109,10 @@ def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idem
         raise OrderError("Registration for this event is not open.", code="sale_closed")
     promo = _promo_find(event, promo_code, now)
     types = _items_validate(event, items, promo, now)
+    # Sold out already: refused without a transaction or the quota locks, which the buyers who may
+    # still get a seat are waiting for. Whoever passes is counted again under the locks.
+    quotas = list({q.pk: q for t in types.values() for q in t.quotas.all()}.values())
+    _seats_check(quotas, capacity.quota_used(quotas, now=now), items, types)
 
     def work() -> Order:
         quota_ids = {q.pk for t in types.values() for q in t.quotas.all()}
@@ -117,14 +121,7 @@ def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idem
         sessions = {s.pk: s for s in capacity.sessions_lock(session_ids)}
         if len(sessions) != len(session_ids) or any(s.event_id != event.pk for s in sessions.values()):
             raise OrderError("This session is not available.", code="session_unknown")
-        used = capacity.quota_used(quotas, now=now)
-        for quota in quotas:
-            wanted = sum(i.quantity for i in items if quota in types[i.ticket_type_id].quotas.all())
-            if used[quota.pk] + wanted > quota.size:
-                left = max(quota.size - used[quota.pk], 0)
-                raise OrderError("Sold out." if not left else f"Only {left} seat{'s are' if left > 1 else ' is'} left.",
-                                 code="sold_out",
-                                 remaining=left)
+        _seats_check(quotas, capacity.quota_used(quotas, now=now), items, types)
         session_taken = capacity.session_used(list(sessions.values()), now=now)
         for session in sessions.values():
             wanted = sum(i.quantity for i in items if session.pk in i.session_ids)
@@ -171,6 +168,16 @@ def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idem
         if idempotency_key and (existing := Order.objects.filter(idempotency_key=idempotency_key).first()):
             return _same_event(existing, event)
         raise
+
+
+def _seats_check(quotas, used: dict[int, int], items: list[Item], types: dict[int, TicketType]) -> None:
+    """Refuse (sold_out, with the seats left) items that do not fit in every quota."""
+    for quota in quotas:
+        wanted = sum(i.quantity for i in items if quota in types[i.ticket_type_id].quotas.all())
+        if used[quota.pk] + wanted > quota.size:
+            left = max(quota.size - used[quota.pk], 0)
+            raise OrderError("Sold out." if not left else f"Only {left} seat{'s are' if left > 1 else ' is'} left.",
+                             code="sold_out", remaining=left)
 
 
 def _same_event(order: Order, event: Event) -> Order:

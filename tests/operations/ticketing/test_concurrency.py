@@ -1,6 +1,7 @@
 """Invariant 1 under real concurrency: 40 connections race for the last seats and one single-use
 promo code; exactly the capacity is sold and the code is used once (committed data, own schema)."""
 
+import contextlib
 import threading
 import time
 from decimal import Decimal
@@ -122,10 +123,55 @@ def test_builders_make_an_event_whose_tickets_are_on_sale(org_a, in_schema):
         assert event.registration_is_open(general.event.starts_at.replace(year=general.event.starts_at.year - 1))
 
 
-def test_a_quota_locked_too_long_answers_busy_and_writes_nothing(django_db_setup, django_db_blocker, monkeypatch):
+@contextlib.contextmanager
+def _quotas_locked(schema: str, event):
+    """The event's quotas held FOR UPDATE by another connection until the block ends."""
     from django.db import transaction
 
     from operations.ticketing.models import Quota
+
+    locked, release = threading.Event(), threading.Event()
+
+    def holder():
+        try:
+            with schema_context(schema), transaction.atomic():
+                list(Quota.objects.select_for_update().filter(event=event))
+                locked.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert locked.wait(20)
+        yield
+    finally:
+        release.set()
+        thread.join(30)
+
+
+def _reserve_in_thread(schema: str, event, ticket_type) -> list:
+    """order_reserve from another connection: ["reserved"] or [(code, http status)]."""
+    outcome: list = []
+
+    def buyer():
+        try:
+            with schema_context(schema):
+                order_reserve(event=event, items=[Item(ticket_type.pk, 1)])
+                outcome.append("reserved")
+        except OrderError as error:
+            outcome.append((error.code, error.http_status))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=buyer)
+    thread.start()
+    thread.join(30)
+    return outcome
+
+
+def test_a_quota_locked_too_long_answers_busy_and_writes_nothing(django_db_setup, django_db_blocker, monkeypatch):
     from operations.ticketing.services import capacity
 
     monkeypatch.setattr(capacity, "LOCK_TIMEOUT", "100ms")
@@ -135,39 +181,28 @@ def test_a_quota_locked_too_long_answers_busy_and_writes_nothing(django_db_setup
             event = event_make(slug="busy")
             general = ticket_type_make(event, seats=5)
         connection.set_schema_to_public()
-        locked, release = threading.Event(), threading.Event()
-
-        def holder():
-            try:
-                with schema_context(organization.schema_name), transaction.atomic():
-                    list(Quota.objects.select_for_update().filter(event=event))
-                    locked.set()
-                    release.wait(20)
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=holder)
-        thread.start()
-        try:
-            assert locked.wait(20)
-            outcome: list = []
-
-            def buyer():
-                try:
-                    with schema_context(organization.schema_name):
-                        order_reserve(event=event, items=[Item(general.pk, 1)])
-                        outcome.append("reserved")
-                except OrderError as error:
-                    outcome.append((error.code, error.http_status))
-                finally:
-                    connection.close()
-
-            buyer_thread = threading.Thread(target=buyer)
-            buyer_thread.start()
-            buyer_thread.join(30)
-        finally:
-            release.set()
-            thread.join(30)
+        with _quotas_locked(organization.schema_name, event):
+            outcome = _reserve_in_thread(organization.schema_name, event, general)
         assert outcome == [("busy", 503)]
         with schema_context(organization.schema_name):
             assert not Order.objects.exists()
+
+
+def test_a_sold_out_event_is_refused_without_waiting_for_the_quota_locks(django_db_setup, django_db_blocker,
+                                                                         monkeypatch):
+    # Buyers who may still get a seat hold the locks; those who cannot are told at once.
+    from operations.ticketing.services import capacity
+
+    monkeypatch.setattr(capacity, "LOCK_TIMEOUT", "100ms")
+    monkeypatch.setattr(capacity, "ATTEMPTS", 2)
+    with django_db_blocker.unblock(), committed_organization("gone") as organization:
+        with schema_context(organization.schema_name):
+            event = event_make(slug="gone")
+            general = ticket_type_make(event, seats=1)
+            order_reserve(event=event, items=[Item(general.pk, 1)])
+        connection.set_schema_to_public()
+        with _quotas_locked(organization.schema_name, event):
+            outcome = _reserve_in_thread(organization.schema_name, event, general)
+        assert outcome == [("sold_out", 409)]
+        with schema_context(organization.schema_name):
+            assert Order.objects.count() == 1

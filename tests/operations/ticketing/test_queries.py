@@ -61,3 +61,33 @@ def test_listed_types_carry_their_smallest_remainder_and_hidden_or_inactive_type
     listed = listed_types_with_remaining(event.pk, now=timezone.now())
     assert [(t.name, remaining) for t, remaining in listed] == [("Student", 0), ("General", 3), ("No quota", None)]
     assert listed[1][0].pk == general.pk and listed[1][0].price == general.price
+
+
+def test_an_order_is_read_by_its_secret_with_its_event_in_one_query(alpha, django_assert_num_queries):
+    from operations.ticketing.queries import order_with_event
+
+    event = event_make(slug="secret")
+    order = _order(event, ticket_type_make(event), Order.Status.CONFIRMED)
+    with django_assert_num_queries(1):
+        found = order_with_event(order.secret)
+        assert (found.pk, found.code, found.event.slug, found.event.currency) == (order.pk, order.code, "secret", "EUR")
+    assert order_with_event("no-such-secret") is None
+
+
+def test_valid_tickets_leave_out_revoked_tickets_and_cancelled_seats(alpha):
+    from operations.ticketing.models import Ticket
+    from operations.ticketing.queries import valid_tickets
+
+    event = event_make(slug="tickets")
+    general = ticket_type_make(event)
+    order = _order(event, general, Order.Status.CONFIRMED, count=3)
+    first, cancelled, last = order.positions.order_by("pk")
+    OrderPosition.objects.filter(pk=cancelled.pk).update(is_cancelled=True)
+    OrderPosition.objects.filter(pk=last.pk).update(answers={"diet": {"label": "Diet", "value": "vegan"}})
+    revoked = Ticket.objects.create(position=first, revoked_at=timezone.now())
+    kept = [Ticket.objects.create(position=first), Ticket.objects.create(position=last)]
+    Ticket.objects.create(position=cancelled)
+    tickets = valid_tickets(order)
+    assert [t.pk for t in tickets] == [t.pk for t in kept] and revoked.pk not in [t.pk for t in tickets]
+    assert tickets[1].position.answers["diet"]["value"] == "vegan" and tickets[1].position.ticket_type.name == "General"
+    assert tickets[0].position.order is order
