@@ -115,13 +115,12 @@ def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idem
     _seats_check(quotas, capacity.quota_used(quotas, now=now), items, types)
 
     def work() -> Order:
-        quota_ids = {q.pk for t in types.values() for q in t.quotas.all()}
-        quotas = capacity.quotas_lock(quota_ids)
+        locked_quotas = capacity.quotas_lock(q.pk for q in quotas)
         session_ids = {s for item in items for s in item.session_ids}
         sessions = {s.pk: s for s in capacity.sessions_lock(session_ids)}
         if len(sessions) != len(session_ids) or any(s.event_id != event.pk for s in sessions.values()):
             raise OrderError("This session is not available.", code="session_unknown")
-        _seats_check(quotas, capacity.quota_used(quotas, now=now), items, types)
+        _seats_check(locked_quotas, capacity.quota_used(locked_quotas, now=now), items, types)
         session_taken = capacity.session_used(list(sessions.values()), now=now)
         for session in sessions.values():
             wanted = sum(i.quantity for i in items if session.pk in i.session_ids)
