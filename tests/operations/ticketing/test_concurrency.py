@@ -171,11 +171,16 @@ def _reserve_in_thread(schema: str, event, ticket_type) -> list:
     return outcome
 
 
-def test_a_quota_locked_too_long_answers_busy_and_writes_nothing(django_db_setup, django_db_blocker, monkeypatch):
+@pytest.fixture
+def short_lock_wait(monkeypatch):
+    """Lock waits of 100 ms, tried twice: a held lock answers "busy" in a fraction of a second."""
     from operations.ticketing.services import capacity
 
     monkeypatch.setattr(capacity, "LOCK_TIMEOUT", "100ms")
     monkeypatch.setattr(capacity, "ATTEMPTS", 2)
+
+
+def test_a_quota_locked_too_long_answers_busy_and_writes_nothing(django_db_setup, django_db_blocker, short_lock_wait):
     with django_db_blocker.unblock(), committed_organization("busy") as organization:
         with schema_context(organization.schema_name):
             event = event_make(slug="busy")
@@ -189,12 +194,8 @@ def test_a_quota_locked_too_long_answers_busy_and_writes_nothing(django_db_setup
 
 
 def test_a_sold_out_event_is_refused_without_waiting_for_the_quota_locks(django_db_setup, django_db_blocker,
-                                                                         monkeypatch):
+                                                                         short_lock_wait):
     # Buyers who may still get a seat hold the locks; those who cannot are told at once.
-    from operations.ticketing.services import capacity
-
-    monkeypatch.setattr(capacity, "LOCK_TIMEOUT", "100ms")
-    monkeypatch.setattr(capacity, "ATTEMPTS", 2)
     with django_db_blocker.unblock(), committed_organization("gone") as organization:
         with schema_context(organization.schema_name):
             event = event_make(slug="gone")
