@@ -53,7 +53,7 @@ def items_parse(data, *, offered_ids: set[int] | None = None) -> tuple[list[Item
 class KeptBlankForm(forms.Form):
     """A form whose blank rendering is kept per process. Every new order's details page shows the
     same empty buyer and attendee fields, and Django renders each field through several templates
-    (a third of the page's cost). Bound forms (errors, values) and forms with a real initial value
+    (the largest part of that page's rendering). Bound forms (errors, values) and forms with a real initial value
     (a name already entered) are rendered as usual."""
 
     _kept_html: dict = {}

@@ -28,7 +28,7 @@ from operations.ticketing.selectors import order_by_secret, sessions_with_places
 from operations.ticketing.services.documents import calendar_links, order_ics, qr_svg, tickets_pdf, valid_tickets
 from operations.ticketing.services.lifecycle import payment_methods_offered
 from operations.ticketing.services.orders import Attendee, order_complete, order_reserve
-from operations.ticketing.services.signing import signing_public_key_pem, ticket_payload
+from operations.ticketing.services.signing import signing_key_get, signing_public_key_pem, ticket_payload
 from operations.ticketing.services.waitlist import waiting_list_join
 from portal.registration import forms
 
@@ -185,7 +185,8 @@ def order_page(request, secret: str, *, error: OrderError | None = None):
         payment = _card_payment_refresh(order)
     tickets = []
     if order.status in Order.HOLDING_FOR_GOOD:
-        tickets = [{"ticket": t, "position": t.position, "payload": ticket_payload(t)} for t in valid_tickets(order)]
+        key = signing_key_get()
+        tickets = [{"ticket": t, "position": t.position, "payload": ticket_payload(t, key=key)} for t in valid_tickets(order)]
     now = timezone.now()
     cancellable = (order.status in (Order.Status.CONFIRMED, Order.Status.AWAITING_PAYMENT, Order.Status.AWAITING_APPROVAL)
                    and order.event.self_cancel_until is not None and now < order.event.self_cancel_until)
@@ -251,7 +252,9 @@ def order_tickets_pdf(request, secret: str):
 def ticket_qr(request, secret: str, ticket_id: int):
     """A ticket's QR code as SVG, for browsers without JavaScript (tickets.js draws it otherwise)."""
     order = _order(secret)
-    ticket = next((t for t in valid_tickets(order) if t.pk == ticket_id), None) if order.status in Order.HOLDING_FOR_GOOD else None
+    ticket = None
+    if order.status in Order.HOLDING_FOR_GOOD:
+        ticket = next((t for t in valid_tickets(order) if t.pk == ticket_id), None)
     if ticket is None:
         raise Http404
     response = HttpResponse(qr_svg(ticket_payload(ticket)), content_type="image/svg+xml")

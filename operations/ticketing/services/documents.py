@@ -12,8 +12,8 @@ from icalendar import Event as CalendarEvent
 from operations.core.pdf import pdf_fonts
 from operations.ticketing.models import Order
 from operations.ticketing.money import money_format
-from operations.ticketing.queries import valid_tickets  # the order's valid tickets (also for the order page)
-from operations.ticketing.services.signing import ticket_payload
+from operations.ticketing.queries import valid_tickets
+from operations.ticketing.services.signing import signing_key_get, ticket_payload
 
 
 
@@ -61,6 +61,7 @@ def tickets_pdf(order: Order, *, organization_name: str = "", primary_colour: st
              *(t.position.attendee_name for t in tickets), *(t.position.ticket_type.name for t in tickets)]
     family, text = pdf_fonts(pdf, texts=names)
     red, green, blue = (int(primary_colour[i:i + 2], 16) for i in (1, 3, 5))
+    key = signing_key_get()
     for ticket in tickets:
         position = ticket.position
         pdf.add_page()
@@ -87,7 +88,7 @@ def tickets_pdf(order: Order, *, organization_name: str = "", primary_colour: st
         for line in lines:
             pdf.set_x(6)
             pdf.multi_cell(93, 5.5, text(line))
-        pdf.image(io.BytesIO(qr_png(ticket_payload(ticket))), x=17.5, y=70, w=70, h=70)
+        pdf.image(io.BytesIO(qr_png(ticket_payload(ticket, key=key))), x=17.5, y=70, w=70, h=70)
         pdf.set_xy(6, 145)
         pdf.set_font(family, size=7)
         pdf.multi_cell(93, 3.5, text(f"Ticket {ticket.code}\nShow this code at the entrance. "
