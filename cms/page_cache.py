@@ -12,6 +12,8 @@ kept page of that organization at once, and so does a change to the organization
 shows on every page). Keys carry the schema (django_tenants' key function).
 """
 
+import time
+
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -28,11 +30,17 @@ CONTENT_APPS = {"cms", "events", "wagtailcore", "wagtailimages", "wagtaildocs", 
 GENERATION_KEY = "cms:content-generation"
 
 
+def _first_generation() -> int:
+    # Starts from the clock, not 1: after the cache is emptied (a Redis restart) the numbers must
+    # not repeat, or copies kept in a process under an old number would come back to life.
+    return time.time_ns() // 1000
+
+
 def content_generation() -> int:
     generation = cache.get(GENERATION_KEY)
     if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
+        cache.add(GENERATION_KEY, _first_generation(), timeout=None)
+        generation = cache.get(GENERATION_KEY, 0)
     return generation
 
 
@@ -41,7 +49,7 @@ def content_changed() -> None:
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not set yet: nothing is kept under it
-        cache.add(GENERATION_KEY, 1, timeout=None)
+        cache.add(GENERATION_KEY, _first_generation(), timeout=None)
 
 
 def _on_change(sender, **kwargs) -> None:

@@ -1,5 +1,6 @@
 from django import template
 from django.core.cache import cache
+from django.db import connection
 from django.utils.safestring import mark_safe
 
 from cms.seo import jsonld_script, share_image_url
@@ -48,6 +49,10 @@ def content_generation(context) -> int:
 
 LAYOUT_PARTS = ("branding", "brand", "nav", "footer")
 LAYOUT_KEPT_SECONDS = 600  # a safety net: the generation retires a kept layout as soon as content changes
+LAYOUT_KEPT_IN_PROCESS = 256
+# Layouts this process has read, by the same key: a key names one generation of one host's layout,
+# so a copy can never be stale, and a page then needs no cache read beyond the generation's.
+_layouts_read: dict[tuple[str, str], dict[str, str]] = {}
 
 
 @register.simple_tag(takes_context=True)
@@ -60,10 +65,13 @@ def organization_layout(context, part: str) -> str:
         return mark_safe(_layout_render(context)[part])
     if not hasattr(request, "organization_layout"):
         key = f"cms:layout:{content_generation(context)}:{request.get_host()}"
-        parts = cache.get(key)
+        parts = _layouts_read.get((connection.schema_name, key)) or cache.get(key)
         if parts is None:
             parts = _layout_render(context)
             cache.set(key, parts, LAYOUT_KEPT_SECONDS)
+        if len(_layouts_read) >= LAYOUT_KEPT_IN_PROCESS:
+            _layouts_read.clear()
+        _layouts_read[(connection.schema_name, key)] = parts
         request.organization_layout = parts
     return mark_safe(request.organization_layout[part])
 

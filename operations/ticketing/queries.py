@@ -1,5 +1,7 @@
-"""The registration path's most frequent reads, written in SQL: seats held per quota, the ticket
-page's offers, an order by its secret link and its valid tickets.
+"""The registration path's most frequent reads, written in SQL: an event by its slug, seats held
+per quota, the ticket page's offers, the ticket types of a reservation with their quotas, the
+quota locks, an order by its secret link or idempotency key, its positions and valid tickets,
+and the active signing key.
 
 During a sales rush every ticket page, reservation (under the quota locks), refusal and order
 page runs these; building them with the ORM cost more CPU than running them. Table and column
@@ -11,7 +13,8 @@ from django.db import connection
 
 from operations.core.sql import DB, json_loaded, model_attnames, model_select, rows_split
 from operations.events.models import Event
-from operations.ticketing.models import Order, OrderPosition, Quota, Ticket, TicketType
+from operations.invoicing.models import OrderTax, TaxRule
+from operations.ticketing.models import Order, OrderPosition, Quota, Session, SigningKey, Ticket, TicketType
 
 _POSITIONS = OrderPosition._meta.db_table
 _ORDERS = Order._meta.db_table
@@ -19,6 +22,7 @@ _TYPES = TicketType._meta.db_table
 _QUOTAS = Quota._meta.db_table
 _TYPE_QUOTAS = TicketType.quotas.through._meta.db_table
 _TYPE_ATTNAMES = model_attnames(TicketType)
+_ORDER_ATTNAMES = model_attnames(Order)
 
 # Seats held per quota: positions not cancelled, of orders that hold seats at %(now)s.
 _HELD = (f'SELECT tq."quota_id", COUNT(*) AS n FROM "{_POSITIONS}" p '
@@ -36,6 +40,32 @@ _OFFERS_SQL = (f'WITH held AS ({_HELD.replace("%(quotas)s", _EVENT_QUOTAS)}) '
                f'WHERE tq."tickettype_id" = t."id") '
                f'FROM "{_TYPES}" t WHERE t."event_id" = %(event)s AND t."is_active" AND t."visibility" = %(visible)s '
                f'ORDER BY t."position", t."id"')
+
+
+_EVENT_LAYOUT = [(Event, model_attnames(Event)), (TaxRule, model_attnames(TaxRule))]
+_EVENT_SQL = (f'SELECT {model_select("e", Event)}, {model_select("r", TaxRule)}, '
+              f'EXISTS(SELECT 1 FROM "{Session._meta.db_table}" s WHERE s."event_id" = e."id") '
+              f'FROM "{Event._meta.db_table}" e LEFT JOIN "{TaxRule._meta.db_table}" r ON r."event_id" = e."id" '
+              f'WHERE e."slug" = %s AND e."status" = ANY(%s)')
+
+
+def event_by_slug(slug: str, statuses) -> Event | None:
+    """The event with this slug in one of ``statuses``, with its tax rule loaded (the ticket
+    page's tax note and the reservation read it) and ``has_sessions`` set (the ticket page reads
+    the sessions only when there are some)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_EVENT_SQL, [slug, list(statuses)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    event, rule = rows_split(row[:-1], _EVENT_LAYOUT)
+    if rule.pk is None:
+        rule = None
+    else:
+        TaxRule.event.field.set_cached_value(rule, event)
+    Event.tax_rule.related.set_cached_value(event, rule)
+    event.has_sessions = row[-1]
+    return event
 
 
 def _holding(now) -> dict:
@@ -58,27 +88,105 @@ def listed_types_with_remaining(event_id: int, *, now) -> list[tuple[TicketType,
     return [(TicketType.from_db(DB, _TYPE_ATTNAMES, row[:-1]), row[-1]) for row in rows]
 
 
-_ORDER_LAYOUT = [(Order, model_attnames(Order)), (Event, model_attnames(Event))]
-_ORDER_SQL = (f'SELECT {model_select("o", Order)}, {model_select("e", Event)} FROM "{_ORDERS}" o '
-              f'JOIN "{Event._meta.db_table}" e ON e."id" = o."event_id" WHERE o."secret" = %s')
+_QUOTA_ATTNAMES = model_attnames(Quota)
+_TYPES_QUOTAS_LAYOUT = [(TicketType, _TYPE_ATTNAMES), (Quota, _QUOTA_ATTNAMES)]
+_TYPES_QUOTAS_SQL = (f'SELECT {model_select("t", TicketType)}, {model_select("q", Quota)} FROM "{_TYPES}" t '
+                     f'LEFT JOIN "{_TYPE_QUOTAS}" tq ON tq."tickettype_id" = t."id" '
+                     f'LEFT JOIN "{_QUOTAS}" q ON q."id" = tq."quota_id" '
+                     f'WHERE t."event_id" = %s AND t."id" = ANY(%s) ORDER BY t."id", q."id"')
+
+
+def types_with_quotas(event_id: int, type_ids) -> dict[int, TicketType]:
+    """The event's ticket types among ``type_ids`` by id, each with ``counted_quotas``: the
+    quotas it counts against, in id order."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TYPES_QUOTAS_SQL, [event_id, list(type_ids)])
+        rows = cursor.fetchall()
+    types: dict[int, TicketType] = {}
+    for row in rows:
+        ticket_type, quota = rows_split(row, _TYPES_QUOTAS_LAYOUT)
+        ticket_type = types.setdefault(ticket_type.pk, ticket_type)
+        if not hasattr(ticket_type, "counted_quotas"):
+            ticket_type.counted_quotas = []
+        if quota.pk is not None:
+            ticket_type.counted_quotas.append(quota)
+    return types
+
+
+_QUOTAS_LOCK_SQL = (f'SELECT {model_select("q", Quota)} FROM "{_QUOTAS}" q WHERE q."id" = ANY(%s) '
+                    f'ORDER BY q."id" FOR UPDATE')
+
+
+def quotas_locked(quota_ids: list[int]) -> list[Quota]:
+    """Lock the quota rows in id order (inside a transaction) and read them."""
+    with connection.cursor() as cursor:
+        cursor.execute(_QUOTAS_LOCK_SQL, [quota_ids])
+        return [Quota.from_db(DB, _QUOTA_ATTNAMES, row) for row in cursor.fetchall()]
+
+
+_ORDER_BY_KEY_SQL = f'SELECT {model_select("o", Order)} FROM "{_ORDERS}" o WHERE o."idempotency_key" = %s'
+
+
+def order_by_idempotency_key(key: str) -> Order | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_ORDER_BY_KEY_SQL, [key])
+        row = cursor.fetchone()
+    return Order.from_db(DB, _ORDER_ATTNAMES, row) if row else None
+
+
+_ORDER_LAYOUT = [(Order, _ORDER_ATTNAMES), (Event, model_attnames(Event)), (OrderTax, model_attnames(OrderTax))]
+_ORDER_SQL = (f'SELECT {model_select("o", Order)}, {model_select("e", Event)}, {model_select("x", OrderTax)} '
+              f'FROM "{_ORDERS}" o JOIN "{Event._meta.db_table}" e ON e."id" = o."event_id" '
+              f'LEFT JOIN "{OrderTax._meta.db_table}" x ON x."order_id" = o."id" WHERE o.%s = %%s')
+
+
+def _order_read(column: str, value, *, lock: bool = False) -> Order | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_ORDER_SQL % f'"{column}"' + (' FOR UPDATE OF o' if lock else ''), [value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    order, event, tax = rows_split(row, _ORDER_LAYOUT)
+    Order.event.field.set_cached_value(order, event)
+    Order.tax.related.set_cached_value(order, tax if tax.pk is not None else None)
+    return order
+
+
+def order_with_event(secret: str) -> Order | None:
+    """The order behind a secret link, with its event and its tax (``order.tax``) loaded."""
+    return _order_read("secret", secret)
+
+
+def order_locked(order_id: int) -> Order | None:
+    """The order row locked for update (inside a transaction), with its event and tax loaded."""
+    return _order_read("id", order_id, lock=True)
+
+
+_POSITIONS_LAYOUT = [(OrderPosition, model_attnames(OrderPosition)), (TicketType, _TYPE_ATTNAMES)]
+_POSITIONS_SQL = (f'SELECT {model_select("p", OrderPosition)}, {model_select("t", TicketType)} FROM "{_POSITIONS}" p '
+                  f'JOIN "{_TYPES}" t ON t."id" = p."ticket_type_id" WHERE p."order_id" = %s ORDER BY p."id"')
+
+
+def positions_with_types(order: Order) -> list[OrderPosition]:
+    """The order's positions in order, each with its ticket type and ``order`` loaded."""
+    with connection.cursor() as cursor:
+        cursor.execute(_POSITIONS_SQL, [order.pk])
+        rows = cursor.fetchall()
+    positions = []
+    for row in rows:
+        position, ticket_type = rows_split(row, _POSITIONS_LAYOUT)
+        position.answers = json_loaded(position.answers)
+        position.order, position.ticket_type = order, ticket_type
+        positions.append(position)
+    return positions
+
+
 _TICKETS_LAYOUT = [(Ticket, model_attnames(Ticket)), (OrderPosition, model_attnames(OrderPosition)),
                    (TicketType, _TYPE_ATTNAMES)]
 _TICKETS_SQL = (f'SELECT {model_select("k", Ticket)}, {model_select("p", OrderPosition)}, {model_select("t", TicketType)} '
                 f'FROM "{Ticket._meta.db_table}" k JOIN "{_POSITIONS}" p ON p."id" = k."position_id" '
                 f'JOIN "{_TYPES}" t ON t."id" = p."ticket_type_id" '
                 f'WHERE p."order_id" = %s AND k."revoked_at" IS NULL AND NOT p."is_cancelled" ORDER BY p."id"')
-
-
-def order_with_event(secret: str) -> Order | None:
-    """The order behind a secret link, with its event loaded."""
-    with connection.cursor() as cursor:
-        cursor.execute(_ORDER_SQL, [secret])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    order, event = rows_split(row, _ORDER_LAYOUT)
-    Order.event.field.set_cached_value(order, event)
-    return order
 
 
 def valid_tickets(order: Order) -> list[Ticket]:
@@ -94,3 +202,15 @@ def valid_tickets(order: Order) -> list[Ticket]:
         position.order, position.ticket_type, ticket.position = order, ticket_type, position
         tickets.append(ticket)
     return tickets
+
+
+_KEY_ATTNAMES = model_attnames(SigningKey)
+_KEY_SQL = f'SELECT {model_select("k", SigningKey)} FROM "{SigningKey._meta.db_table}" k WHERE k."is_active"'
+
+
+def active_signing_key() -> SigningKey | None:
+    """The organization's active key pair (at most one: a unique constraint)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_KEY_SQL)
+        row = cursor.fetchone()
+    return SigningKey.from_db(DB, _KEY_ATTNAMES, row) if row else None

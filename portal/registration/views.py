@@ -24,6 +24,7 @@ from operations.payments.services.payments import payment_card_confirm, payment_
 from operations.payments.services.refunds import order_cancel_refunding
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, TicketType
+from operations.ticketing.queries import event_by_slug, positions_with_types
 from operations.ticketing.selectors import order_by_secret, sessions_with_places, ticket_type_offers
 from operations.ticketing.services.documents import calendar_links, order_ics, qr_svg, tickets_pdf, valid_tickets
 from operations.ticketing.services.lifecycle import payment_methods_offered
@@ -36,8 +37,10 @@ PUBLIC_STATUSES = (Event.Status.PUBLISHED, Event.Status.ONGOING)
 
 
 def _event(slug: str) -> Event:
-    # With its tax rule: the ticket page's tax note and the reservation's tax read it.
-    return get_object_or_404(Event.objects.select_related("tax_rule"), slug=slug, status__in=PUBLIC_STATUSES)
+    event = event_by_slug(slug, PUBLIC_STATUSES)
+    if event is None:
+        raise Http404
+    return event
 
 
 def _order(secret: str) -> Order:
@@ -71,7 +74,7 @@ def _choose_page(request, event, *, status=200, error=None, data=None):
     for offer in offers:
         offer["quantity"] = quantities.get(str(offer["id"]), "0")
         offer["choices"] = range(0, min(offer["max_per_order"], event.max_per_order) + 1)
-    sessions = sessions_with_places(event=event)
+    sessions = sessions_with_places(event=event) if event.has_sessions else []
     return TemplateResponse(request, "portal/registration/choose.html", {
         "event": event, "offers": offers, "sessions": sessions,
         "full_sessions": [s for s in sessions if s.is_full and s.has_waiting_list],
@@ -105,8 +108,7 @@ def _details_forms(order, data=None, files=None):
     if data is not None and buyer.is_valid():
         buyer_data = buyer.cleaned_data
     attendees = []
-    for index, position in enumerate(order.positions.select_related("ticket_type").order_by("pk"), 1):
-        position.order = order  # loaded with its event already
+    for index, position in enumerate(positions_with_types(order), 1):
         form = forms.AttendeeForm(data, prefix=f"a{index}", buyer=buyer_data,
                                   initial={"same_as_buyer": index == 1 and data is None})
         questions_form, questions = forms.questions_form(position, data, files, prefix=f"a{index}-q")

@@ -88,3 +88,17 @@ def test_layout_follows_branding_and_organization_changes_at_once(org_a, in_sche
     for path in ("/register/kept/", "/kept/"):
         shown = client.get(path).text
         assert "--brand-primary: #7c2d12" in shown and "Alpha Events Renamed" in shown, path
+
+
+def test_generations_never_repeat_after_the_cache_is_emptied(org_a, in_schema):
+    """Processes keep layouts and question lists by generation: a generation number that came back
+    after a Redis restart would bring back what an old one kept."""
+    from django.core.cache import cache
+
+    from cms.page_cache import GENERATION_KEY, content_changed, content_generation
+
+    with in_schema(org_a):
+        content_changed()
+        before = content_generation()
+        cache.delete(GENERATION_KEY)
+        assert content_generation() > before

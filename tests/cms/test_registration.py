@@ -263,3 +263,14 @@ def test_conditions_name_the_prefixed_field_when_the_form_has_a_prefix(event, as
     assert 'data-show-if="a0-q-attending"' in html and 'name="a0-q-attending"' in html
     form = form_class(prefix="a0-q", data={"a0-q-attending": "In person"})
     assert errors(form) == {"dietary_needs": ["required"]}
+
+
+def test_a_question_added_or_relabelled_after_a_first_read_is_asked_at_once(event, ask):
+    """Question lists are kept per process and content generation: every change must retire them."""
+    ask("Name")
+    assert [q.label for q in questions_for(event=event)] == ["Name"]
+    company = ask("Company")
+    assert [q.label for q in questions_for(event=event)] == ["Name", "Company"]
+    company.label = "Employer"
+    company.save()
+    assert [q.label for q in questions_for(event=event)] == ["Name", "Employer"]

@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from operations.audit.services import audit_record
 from operations.invoicing.errors import InvoicingError
-from operations.invoicing.models import InvoiceSettings, OrderTax, Receipt, ReceiptCounter
-from operations.invoicing.services.taxes import tax_line
+from operations.invoicing.models import InvoiceSettings, Receipt, ReceiptCounter
+from operations.invoicing.services.taxes import order_tax_of, tax_line
 from operations.ticketing.models import Order
 from operations.ticketing.money import money_quantize
 
@@ -62,14 +62,10 @@ def _seller() -> dict:
             "email": details.email, "footer": details.footer, "prefix": details.number_prefix}
 
 
-def _tax(order: Order) -> OrderTax | None:
-    return OrderTax.objects.filter(order=order).first()
-
-
 def order_receipt_lines(order: Order) -> tuple[list[dict], dict | None]:
     """The order's lines (identical seats grouped) with their tax, and the tax summary. Strings,
     so the result can be frozen into a receipt as JSON."""
-    tax = _tax(order)
+    tax = order_tax_of(order)
     groups: dict[tuple, dict] = {}
     for position in order.positions.filter(is_cancelled=False).select_related("ticket_type").order_by("pk"):
         key = (position.ticket_type.name, position.price, position.discount)

@@ -48,6 +48,15 @@ def tax_rule_for(event: Event) -> TaxRule | None:
         return None
 
 
+def order_tax_of(order: Order) -> OrderTax | None:
+    """The order's fixed tax, read once per order instance (free when the order was read with it,
+    as the registration pages do: operations/ticketing/queries.py)."""
+    try:
+        return order.tax
+    except OrderTax.DoesNotExist:
+        return None
+
+
 def order_tax_apply(*, order: Order, lines: list[tuple[Decimal, Decimal]]) -> Decimal:
     """Fix the tax of a just-reserved order from its event's rule (call inside the reserving
     transaction); ``lines`` are its seats' (price, discount). Returns what must be added to the

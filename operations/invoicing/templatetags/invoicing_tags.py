@@ -6,9 +6,9 @@ from decimal import Decimal
 from django import template
 from django.urls import reverse
 
-from operations.invoicing.models import OrderTax, Receipt
+from operations.invoicing.models import Receipt
 from operations.invoicing.services.receipts import RECEIPTABLE
-from operations.invoicing.services.taxes import tax_rule_for
+from operations.invoicing.services.taxes import order_tax_of, tax_rule_for
 
 register = template.Library()
 
@@ -17,10 +17,6 @@ register = template.Library()
 def percent(rate) -> str:
     """Decimal("10.000") → "10", Decimal("8.875") → "8.875"."""
     return f"{Decimal(rate).normalize():f}" if rate not in (None, "") else ""
-
-
-def _tax(order) -> OrderTax | None:
-    return OrderTax.objects.filter(order=order).first()
 
 
 @register.inclusion_tag("invoicing/portal/_order_tax.html")
@@ -33,7 +29,7 @@ def order_tax_lines(order, *, receipt_link: bool = True):
         notes = Receipt.objects.filter(order=order, kind=Receipt.Kind.CREDIT_NOTE).order_by("number")
         credit_notes = [{"receipt": note, "url": reverse("registration:credit_note_pdf", args=[order.secret, note.number])}
                         for note in notes]
-    return {"order": order, "tax": _tax(order), "receipt_url": receipt_url, "credit_notes": credit_notes}
+    return {"order": order, "tax": order_tax_of(order), "receipt_url": receipt_url, "credit_notes": credit_notes}
 
 
 @register.simple_tag
@@ -57,7 +53,7 @@ def order_receipts_admin(context, order):
     if receipt is not None:
         outstanding = receipt.total + sum((r.total for r in receipts if r.kind == Receipt.Kind.CREDIT_NOTE),
                                           Decimal(0)) - order.paid
-    return {"order": order, "receipts": receipts, "tax": _tax(order), "outstanding": outstanding,
+    return {"order": order, "receipts": receipts, "tax": order_tax_of(order), "outstanding": outstanding,
             "receiptable": order.status in RECEIPTABLE and order.total > 0,
             "may_credit": outstanding > 0 and user.has_perm("invoicing.add_receipt"),
             "csrf_token": context.get("csrf_token")}

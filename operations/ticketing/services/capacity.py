@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Quota, Session, seat_holding_q
-from operations.ticketing.queries import seats_held
+from operations.ticketing.queries import quotas_locked, seats_held
 
 LOCK_TIMEOUT = "3s"
 ATTEMPTS = 4
@@ -29,11 +29,13 @@ def locks_timeout_set() -> None:
 def quotas_lock(quota_ids: Iterable[int]) -> list[Quota]:
     """Lock the quota rows in id order (call inside a transaction)."""
     ids = sorted(set(quota_ids))
-    return list(Quota.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    return quotas_locked(ids) if ids else []
 
 
 def sessions_lock(session_ids: Iterable[int]) -> list[Session]:
     ids = sorted(set(session_ids))
+    if not ids:
+        return []
     return list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
 
 

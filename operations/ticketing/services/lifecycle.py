@@ -55,18 +55,20 @@ def _email_after_commit(order: Order, kind: str, **extra) -> None:
     transaction.on_commit(lambda: order_email_send.delay(order_id=order_id, kind=kind, **extra))
 
 
-def _tickets_issue(order: Order) -> None:
-    """A ticket for every position of the order that holds no valid one (two statements)."""
-    valid = Ticket.objects.filter(position=OuterRef("pk"), revoked_at__isnull=True)
-    positions = order.positions.filter(is_cancelled=False).exclude(Exists(valid)).order_by("pk")
-    Ticket.objects.bulk_create([Ticket(position=position) for position in positions])
+def _tickets_issue(order: Order, positions=None) -> None:
+    """A ticket for every position of the order that holds no valid one (two statements), or for
+    each of ``positions`` when the caller knows that none holds one (one statement)."""
+    if positions is None:
+        valid = Ticket.objects.filter(position=OuterRef("pk"), revoked_at__isnull=True)
+        positions = order.positions.filter(is_cancelled=False).exclude(Exists(valid)).order_by("pk")
+    Ticket.objects.bulk_create([Ticket(position=position) for position in positions if not position.is_cancelled])
 
 
-def _confirm(order: Order, now) -> None:
+def _confirm(order: Order, now, positions=None) -> None:
     _move(order, S.CONFIRMED)
     order.confirmed_at = now
     order.expires_at = None
-    _tickets_issue(order)
+    _tickets_issue(order, positions)
     from operations.invoicing.services.receipts import receipt_issue_on_commit  # numbered after commit
 
     receipt_issue_on_commit(order)
@@ -77,9 +79,11 @@ def _promo_release(order: Order) -> None:
         PromoCode.objects.filter(pk=order.promo_code_id).update(used_count=Greatest(F("used_count") - 1, 0))
 
 
-def order_submit_locked(order: Order, *, payment_method: str, now, request=None, before=None) -> None:
+def order_submit_locked(order: Order, *, payment_method: str, now, request=None, before=None,
+                        positions=None) -> None:
     """Submit a locked pending order: free → confirmed, else offline → awaiting payment; events that
-    require approval → awaiting approval first. Raises OrderError(payment_method_invalid)."""
+    require approval → awaiting approval first. Raises OrderError(payment_method_invalid).
+    ``positions``: the order's positions, when the caller has them (they hold no tickets yet)."""
     event = order.event
     if order.total > 0:
         if payment_method not in ("", *payment_methods_offered()):
@@ -101,7 +105,7 @@ def order_submit_locked(order: Order, *, payment_method: str, now, request=None,
         order.expires_at = now + timedelta(days=event.offline_payment_days)
         kind = "awaiting_payment"
     else:
-        _confirm(order, now)
+        _confirm(order, now, positions)
         kind = "confirmed"
     order.save()
     audit_record(f"order.{kind}", target=order, before=before, after=order_snapshot(order), request=request,

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,10 +22,15 @@ from operations.invoicing.services.taxes import order_tax_apply
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, OrderPosition, PromoCode, TicketType, seat_holding_q
 from operations.ticketing.money import money_quantize
+from operations.ticketing.queries import (
+    order_by_idempotency_key, order_locked, positions_with_types, types_with_quotas,
+)
 from operations.ticketing.services import capacity
 from operations.ticketing.services.lifecycle import order_snapshot, order_submit_locked
 
 RESERVATION_MINUTES = 15
+DRAWS = 5  # attempts at a reservation whose drawn confirmation number or secret was already taken
+_DRAWN_UNIQUE = {f"{Order._meta.db_table}_code_key", f"{Order._meta.db_table}_secret_key"}
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud at the door
 
 
@@ -60,7 +65,7 @@ def _items_validate(event: Event, items: list[Item], promo: PromoCode | None, no
     ids = {item.ticket_type_id for item in items}
     if len(ids) != len(items):
         raise OrderError("Each ticket type may appear once.", code="quantity_invalid")
-    types = {t.pk: t for t in TicketType.objects.filter(event=event, pk__in=ids).prefetch_related("quotas")}
+    types = types_with_quotas(event.pk, ids)
     unlocked = set(promo.unlocks.values_list("pk", flat=True)) if promo else set()
     total = 0
     for item in items:
@@ -77,7 +82,7 @@ def _items_validate(event: Event, items: list[Item], promo: PromoCode | None, no
         if item.expected_price is not None and Decimal(item.expected_price) != ticket_type.price_at(now):
             raise OrderError(f"The price of “{ticket_type.name}” has changed; please review your choice.",
                              code="price_mismatch")
-        if not ticket_type.quotas.all():
+        if not ticket_type.counted_quotas:
             raise OrderError("This ticket is not available.", code="ticket_type_unknown")
         total += item.quantity
     if total > event.max_per_order:
@@ -102,7 +107,7 @@ def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idem
     too_many, ticket_type_unknown/hidden, price_mismatch, promo_invalid/promo_exhausted, sold_out,
     busy. With a known ``idempotency_key`` returns the order created by the first call.
     """
-    if idempotency_key and (existing := Order.objects.filter(idempotency_key=idempotency_key).first()):
+    if idempotency_key and (existing := order_by_idempotency_key(idempotency_key)):
         return _same_event(existing, event)
     now = now or timezone.now()
     if not event.registration_is_open(now):
@@ -111,7 +116,7 @@ def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idem
     types = _items_validate(event, items, promo, now)
     # Sold out already: refused without a transaction or the quota locks, which the buyers who may
     # still get a seat are waiting for. Whoever passes is counted again under the locks.
-    quotas = list({q.pk: q for t in types.values() for q in t.quotas.all()}.values())
+    quotas = list({q.pk: q for t in types.values() for q in t.counted_quotas}.values())
     _seats_check(quotas, capacity.quota_used(quotas, now=now), items, types)
 
     def work() -> Order:
@@ -160,19 +165,24 @@ def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idem
                      actor=user)
         return order
 
-    try:
-        return capacity.with_lock_retry(work)
-    except IntegrityError:
-        # Two submissions with the same key raced; the first one won.
-        if idempotency_key and (existing := Order.objects.filter(idempotency_key=idempotency_key).first()):
-            return _same_event(existing, event)
-        raise
+    for _ in range(DRAWS):
+        try:
+            return capacity.with_lock_retry(work)
+        except IntegrityError as error:
+            # Two submissions with the same key raced; the first one won.
+            if idempotency_key and (existing := order_by_idempotency_key(idempotency_key)):
+                return _same_event(existing, event)
+            # A drawn confirmation number or secret was taken: the whole reservation runs again
+            # with new ones (rare enough that the common path needs no savepoint around its INSERT).
+            if _violated_constraint(error) not in _DRAWN_UNIQUE:
+                raise
+    raise OrderError("Please try again.", code="busy")
 
 
 def _seats_check(quotas, used: dict[int, int], items: list[Item], types: dict[int, TicketType]) -> None:
     """Refuse (sold_out, with the seats left) items that do not fit in every quota."""
     for quota in quotas:
-        wanted = sum(i.quantity for i in items if quota in types[i.ticket_type_id].quotas.all())
+        wanted = sum(i.quantity for i in items if quota in types[i.ticket_type_id].counted_quotas)
         if used[quota.pk] + wanted > quota.size:
             left = max(quota.size - used[quota.pk], 0)
             raise OrderError("Sold out." if not left else f"Only {left} seat{'s are' if left > 1 else ' is'} left.",
@@ -186,21 +196,17 @@ def _same_event(order: Order, event: Event) -> Order:
 
 
 def _order_create(*, event, now, idempotency_key, user, promo, hold_minutes, subtotal, discount, total) -> Order:
-    for _ in range(5):
-        try:
-            with transaction.atomic():
-                return Order.objects.create(
-                    event=event, code=order_code_new(now), idempotency_key=idempotency_key or None,
-                    currency=event.currency, promo_code=promo, created_at=now,
-                    expires_at=now + timedelta(minutes=hold_minutes),
-                    user=user if getattr(user, "is_authenticated", False) else None,
-                    subtotal=subtotal, discount=discount, total=total,
-                )
-        except IntegrityError:
-            if idempotency_key and Order.objects.filter(idempotency_key=idempotency_key).exists():
-                raise
-            continue  # a confirmation number collided: draw another
-    raise OrderError("Please try again.", code="busy")
+    return Order.objects.create(
+        event=event, code=order_code_new(now), idempotency_key=idempotency_key or None,
+        currency=event.currency, promo_code=promo, created_at=now,
+        expires_at=now + timedelta(minutes=hold_minutes),
+        user=user if getattr(user, "is_authenticated", False) else None,
+        subtotal=subtotal, discount=discount, total=total,
+    )
+
+
+def _violated_constraint(error: IntegrityError) -> str:
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
 
 
 @dataclass
@@ -239,13 +245,13 @@ def order_complete(*, order: Order, name: str, email: str, attendees: list[Atten
                                 attendee.answers or {}))
 
     def work() -> Order:
-        locked = Order.objects.select_for_update(of=("self",)).select_related("event").get(pk=order.pk)
+        locked = order_locked(order.pk)
         if locked.status != Order.Status.PENDING:
             raise OrderError("This order has already been submitted.", code="already_submitted")
         if locked.expires_at and locked.expires_at <= now:
             raise OrderError("Your reservation has expired. Please choose your tickets again.",
                              code="reservation_expired")
-        positions = list(locked.positions.select_related("ticket_type").order_by("pk"))
+        positions = positions_with_types(locked)
         if len(cleaned) != len(positions):
             raise OrderError("Enter the details of every attendee.", code="attendees_mismatch")
         _email_limits_check(locked, email, positions, now)
@@ -255,7 +261,9 @@ def order_complete(*, order: Order, name: str, email: str, attendees: list[Atten
             position.save(update_fields=["attendee_name", "attendee_email", "answers"])
         # Saved with the new status by order_submit_locked: one write of the order.
         locked.name, locked.email, locked.phone = name[:200], email, (phone or "")[:40]
-        order_submit_locked(locked, payment_method=payment_method, now=now, request=request, before=before)
+        # Positions of a pending order never hold tickets: confirming issues one for each.
+        order_submit_locked(locked, payment_method=payment_method, now=now, request=request, before=before,
+                            positions=positions)
         return locked
 
     return capacity.with_lock_retry(work)

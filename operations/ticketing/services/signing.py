@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import SigningKey, Ticket
+from operations.ticketing.queries import active_signing_key
 
 PREFIX = "T1"
 
@@ -29,7 +30,7 @@ def _unb64(text: str) -> bytes:
 
 def signing_key_get() -> SigningKey:
     """The organization's active key pair, created on first use."""
-    key = SigningKey.objects.filter(is_active=True).first()
+    key = active_signing_key()
     if key:
         return key
     private = Ed25519PrivateKey.generate()

@@ -76,6 +76,20 @@ def test_confirmation_number_and_secret_have_the_documented_shape(alpha):
     assert len(order.secret) >= 32 and order.secret != order.code
 
 
+def test_a_confirmation_number_already_taken_is_drawn_again_with_nothing_half_written(alpha, monkeypatch):
+    from operations.ticketing.services import orders
+
+    event = event_make(slug="draws")
+    general = ticket_type_make(event, seats=5)
+    first = order_reserve(event=event, items=[Item(general.pk, 1)])
+    drawn = iter([first.code, "REG-20990101-NEWONE"])
+    monkeypatch.setattr(orders, "order_code_new", lambda now: next(drawn))
+    second = order_reserve(event=event, items=[Item(general.pk, 2)])
+    assert second.code == "REG-20990101-NEWONE"
+    assert Order.objects.filter(event=event).count() == 2
+    assert ticket_type_offers(event=event)[0]["remaining"] == 2
+
+
 def test_remaining_counts_pending_unexpired_and_confirmed_but_not_expired(alpha):
     event = event_make(slug="rem")
     shared = Quota.objects.create(event=event, name="All seats", size=10)
