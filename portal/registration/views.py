@@ -32,6 +32,7 @@ from operations.ticketing.services.orders import Attendee, order_complete, order
 from operations.ticketing.services.signing import signing_key_get, signing_public_key_pem, ticket_payload
 from operations.ticketing.services.waitlist import waiting_list_join
 from portal.registration import forms
+from portal.shell import shell_response
 
 PUBLIC_STATUSES = (Event.Status.PUBLISHED, Event.Status.ONGOING)
 
@@ -75,13 +76,15 @@ def _choose_page(request, event, *, status=200, error=None, data=None):
         offer["quantity"] = quantities.get(str(offer["id"]), "0")
         offer["choices"] = range(0, min(offer["max_per_order"], event.max_per_order) + 1)
     sessions = sessions_with_places(event=event) if event.has_sessions else []
-    return TemplateResponse(request, "portal/registration/choose.html", {
+    organization = getattr(request, "tenant", None)
+    title = f"Register · {event.name} · {getattr(organization, 'display_name', '')}"
+    return shell_response(request, "portal/registration/choose.html", "portal/registration/_choose.html", {
         "event": event, "offers": offers, "sessions": sessions,
         "full_sessions": [s for s in sessions if s.is_full and s.has_waiting_list],
         "promo_code": promo, "error": error, "open": event.registration_is_open(timezone.now()),
         "sold_out": bool(offers) and not any(o["available"] for o in offers),
         "idempotency_key": (data or {}).get("idempotency_key") or uuid.uuid4().hex,
-    }, status=status)
+    }, title=title, status=status)
 
 
 @never_cache
@@ -118,12 +121,12 @@ def _details_forms(order, data=None, files=None):
 
 
 def _details_page(request, order, buyer, attendees, *, status=200, error=None):
-    return TemplateResponse(request, "portal/registration/details.html", {
+    return shell_response(request, "portal/registration/details.html", "portal/registration/_details.html", {
         "order": order, "event": order.event, "buyer": buyer, "attendees": attendees, "error": error,
         # Free orders offer no payment method: no need to look up the organization's card keys.
         "card_payments": bool(order.total) and Order.PaymentMethod.STRIPE in payment_methods_offered(),
         "seconds_left": max(int((order.expires_at - timezone.now()).total_seconds()), 0) if order.expires_at else None,
-    }, status=status)
+    }, title=f"Your details · {order.event.name}", status=status)
 
 
 @never_cache
@@ -192,13 +195,13 @@ def order_page(request, secret: str, *, error: OrderError | None = None):
     now = timezone.now()
     cancellable = (order.status in (Order.Status.CONFIRMED, Order.Status.AWAITING_PAYMENT, Order.Status.AWAITING_APPROVAL)
                    and order.event.self_cancel_until is not None and now < order.event.self_cancel_until)
-    return TemplateResponse(request, "portal/registration/order.html", {
+    return shell_response(request, "portal/registration/order.html", "portal/registration/_order.html", {
         "order": order, "event": order.event, "tickets": tickets, "positions": order.positions.select_related("ticket_type"),
         "calendar": calendar_links(order), "cancellable": cancellable,
         "editable": (order.status == Order.Status.CONFIRMED and order.event.attendee_edit_until is not None
                      and now < order.event.attendee_edit_until),
         "error": error, "payment": payment, "refunds": order.refunds.all() if order.total else [],  # free: never paid
-    }, status=error.http_status if error else 200)
+    }, title=f"Order {order.code} · {order.event.name}", status=error.http_status if error else 200)
 
 
 @never_cache

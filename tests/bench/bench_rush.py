@@ -33,7 +33,7 @@ TARGETS = {"orders_per_s": ">= 100", "p99_ms": "< 1000", "sold": f"== {SEATS}", 
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
-_SOLD_OUT = 'id="waitlist-title"'  # the ticket page's "Sold out" notice (portal/registration/choose.html)
+_SOLD_OUT = 'id="waitlist-title"'  # the ticket page's "Sold out" notice (portal/templates/portal/registration/_choose.html)
 
 
 def _event_prepare(organization):

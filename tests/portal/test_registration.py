@@ -249,6 +249,20 @@ def test_waiting_list_join_when_sold_out(shop):
     assert bad.status_code == 400
 
 
+def test_registration_pages_show_their_own_title_and_waiting_messages_around_a_kept_frame(shop):
+    """The frame of registration pages is kept per process (portal/shell.py): titles and messages
+    are still each page's own."""
+    client = shop["client"]
+    client.get("/register/summit/")  # the frame is kept from here on
+    shop["event"].name = "Summit <2027>"
+    shop["event"].save()
+    page = client.get("/register/summit/").content.decode()
+    assert "<title>Register · Summit &lt;2027&gt; · " in page
+    client.post("/register/summit/waiting-list/", {"email": "wait@example.com", "name": "W"})
+    page = client.get("/register/summit/").content.decode()
+    assert "You are on the waiting list" in page and page.count("<title>") == 1
+
+
 def test_custom_questions_required_answer_missing_is_refused_then_stored_with_definition(shop):
     from cms.models.registration import RegistrationForm, RegistrationQuestion
 
