@@ -39,6 +39,38 @@ def test_search_server_reports_whether_it_started_empty(tmp_path, monkeypatch):
         embedded.stop_search()
 
 
+SLOW_SERVER = """
+import http.server, sys, time
+class Slow(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        time.sleep(1.5)  # longer than a quick liveness probe waits
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"{}")
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Slow).serve_forever()
+"""
+
+
+def test_a_running_search_server_that_answers_slowly_is_reused_not_duplicated(tmp_path, monkeypatch):
+    import json
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(embedded, "DATA_DIR", tmp_path)
+    port = embedded._free_port()
+    slow = subprocess.Popen([sys.executable, "-c", SLOW_SERVER, str(port)])
+    try:
+        url = f"http://127.0.0.1:{port}"
+        (tmp_path / "search").mkdir()
+        (tmp_path / "search" / "server.json").write_text(json.dumps({"pid": slow.pid, "url": url}))
+        embedded._wait_for(lambda: embedded._http_ok(url, timeout=5), "slow server", tmp_path, timeout=10)
+        assert embedded.ensure_search() == (url, False)
+        assert slow.poll() is None
+    finally:
+        embedded.stop_search()  # whichever server the state names
+        slow.kill()
+
+
 def test_postgres_is_started_reused_and_keeps_its_data_across_a_restart(tmp_path, monkeypatch):
     import psycopg
     from urllib.parse import unquote, urlparse
