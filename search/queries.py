@@ -14,7 +14,7 @@ import json
 import logging
 import zoneinfo
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django.core.cache import cache
 from django.http import QueryDict
@@ -126,7 +126,7 @@ class DiscoveryQuery:
 
     def url(self, **changes) -> str:
         changes.setdefault("page", 1)
-        return "?" + urlencode(replace(self, **changes).params())
+        return "?" + "&".join(f"{name}={_quoted(value)}" for name, value in replace(self, **changes).params())
 
     def toggled(self, facet: str, value: str) -> str:
         """The URL with one facet value switched on or off."""
@@ -184,6 +184,12 @@ class DiscoveryQuery:
 def _time_zones() -> frozenset[str]:
     # zoneinfo lists the zone files on disk at every call (about 4 ms, on every search page).
     return frozenset(zoneinfo.available_timezones())
+
+
+@functools.lru_cache(maxsize=4096)
+def _quoted(value: str) -> str:
+    # A results page links every facet value: the same few values are quoted a few dozen times.
+    return quote_plus(value)
 
 
 def _plain_number(value):
@@ -330,7 +336,9 @@ def discovery_search_build(query: DiscoveryQuery, *, now: dt.datetime, organizat
         search = search.sort({"_geo_distance": {"location": {"lat": place.lat, "lon": place.lon}, "order": "asc",
                                                 "unit": "km"}}, {"starts_at": "asc"})
     elif sort == "date":
-        search = search.sort({"starts_at": "asc"}, {"page_id": "asc"})
+        # No tie-break field: events starting together keep the index's own order, which stays the
+        # same from page to page as long as the same shard copies answer (``preference`` below).
+        search = search.sort({"starts_at": "asc"})
     else:
         search = search.sort("_score", {"starts_at": "asc"})
     if query.q:
@@ -461,7 +469,7 @@ def discovery_search(query: DiscoveryQuery, *, now: dt.datetime, organization_sl
     client = client or search_client()
     place = place_resolve(query, client=client)
     search = discovery_search_build(query, now=now, organization_slug=organization_slug, place=place, facets=False)
-    response = client.search(index=events_alias(), body=search.to_dict())
+    response = client.search(index=events_alias(), body=search.to_dict(), preference=_preference(query))
     aggregations = facet_counts(query, now=now, organization_slug=organization_slug, place=place, client=client)
     sort = query.effective_sort if (place is not None or query.effective_sort != "distance") else "date"
     return DiscoveryResults(
@@ -469,6 +477,12 @@ def discovery_search(query: DiscoveryQuery, *, now: dt.datetime, organization_sl
         results=[_result(hit, sort) for hit in response["hits"]["hits"]],
         facets=_facets(query, aggregations), place=place, took_ms=response.get("took", 0),
     )
+
+
+def _preference(query: DiscoveryQuery) -> str:
+    """Every page of one search goes to the same shard copies (Elasticsearch's advice for paging:
+    replicas may order equal sort values differently)."""
+    return hashlib.sha1(query.url(page=1).encode()).hexdigest()[:16]
 
 
 def facet_counts(query: DiscoveryQuery, *, now: dt.datetime, organization_slug: str | None, place, client) -> dict:

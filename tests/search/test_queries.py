@@ -179,6 +179,14 @@ def test_pagination(events_index):
     assert run("page=999").query.page == 1  # out of range: first page, not an error
 
 
+def test_paging_through_events_that_start_together_shows_each_once(events_index):
+    same_time = NOW + dt.timedelta(days=3)
+    events_index.add(*[event_source(f"Open day {n:02}", starts_at=same_time, organization_slug=f"org{n % 3}")
+                       for n in range(1, 46)])
+    shown = [title for page in (1, 2, 3) for title in titles(run(f"sort=date&page={page}"))]
+    assert sorted(shown) == [f"Open day {n:02}" for n in range(1, 46)]
+
+
 def test_organization_site_search_sees_only_its_own_events(events_index):
     events_index.add(event_source("Alpha Jazz", organization_slug="alpha"),
                      event_source("Beta Jazz", organization_slug="beta"))
