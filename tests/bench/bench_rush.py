@@ -68,6 +68,7 @@ class Buyer:
 
     def __init__(self, port: int, host: str, type_id: int, timings: list, lock: threading.Lock):
         self.port, self.host, self.type_id, self.timings, self.lock = port, host, type_id, timings, lock
+        self.finished: list[float] = []  # perf_counter() at each answer
 
     def _request(self, connection, cookies: dict, method: str, path: str, form: dict | None = None):
         headers = {"Host": self.host}
@@ -81,9 +82,10 @@ class Buyer:
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         text = response.read().decode()
-        elapsed = (time.perf_counter() - started) * 1000
+        finished = time.perf_counter()
         with self.lock:
-            self.timings.append(elapsed)
+            self.timings.append((finished - started) * 1000)
+            self.finished.append(finished)
         for header in response.headers.get_all("Set-Cookie") or ():
             name, _, value = header.split(";", 1)[0].partition("=")
             cookies[name.strip()] = value
@@ -176,10 +178,15 @@ def bench_rush(django_db_blocker, django_db_setup):
 
     accepted = outcomes.count("accepted") + 1  # + the warm-up buyer
     sold_out_after = max(accepted_at) if accepted_at else elapsed
+    # Answers while seats were still being sold (the warm-up's five are before ``started``).
+    window_answers = sum(1 for at in buyer.finished if 0 <= at - started <= sold_out_after)
     ordered = sorted(timings)
     figures = {
         "orders_per_s": round((accepted - 1) / sold_out_after, 1) if sold_out_after else 0,
         "answers_per_s": round(len(timings) / elapsed, 1),
+        "answers_per_s_until_sold_out": round(window_answers / sold_out_after, 1) if sold_out_after else 0,
+        "first_order_s": round(min(accepted_at), 2) if accepted_at else None,
+        "sold_out_s": round(sold_out_after, 2),
         "attempts_per_s": round(len(outcomes) / elapsed, 1),
         "p50_ms": round(statistics.median(ordered), 1),
         "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 1),
