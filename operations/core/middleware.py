@@ -15,6 +15,10 @@ class DomainErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if _holds_nul(request.GET) or (request.method == "POST" and _holds_nul(request.POST)):
+            # PostgreSQL cannot store NUL in text: refused here rather than failing at the database.
+            return self.process_exception(request, DomainError(
+                "The form contained a NUL character (\\0), which text may not hold.", code="nul_character"))
         return self.get_response(request)
 
     def process_exception(self, request, exception):
@@ -25,3 +29,7 @@ class DomainErrorMiddleware:
         response = TemplateResponse(request, "errors/refused.html", {"error": exception},
                                     status=exception.http_status)
         return response.render()
+
+
+def _holds_nul(data) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in data.lists())

@@ -112,9 +112,18 @@ def test_tampered_price_is_refused(shop):
 def test_tampered_ticket_type_id_is_refused(shop, org_a, in_schema):
     other = event_make(slug="other")
     foreign = ticket_type_make(other, seats=5)
-    for type_id in (999999, foreign.pk):
+    for type_id in (999999, foreign.pk, 10**30):  # 10**30: beyond any integer column
         response = _post_choose(shop, **{f"qty_{type_id}": "1"})
         assert response.status_code == 400 and response.context["error"].code == "ticket_type_unknown"
+    assert _nothing_written()
+
+
+@pytest.mark.parametrize("field", ["idempotency_key", "promo_code", "qty_\x00"])
+def test_a_nul_character_in_the_form_is_refused_with_400_and_nothing_written(shop, field):
+    data = {f"qty_{shop['free'].pk}": "1", field: "ab\x00c"}
+    response = _post_choose(shop, **data)
+    assert response.status_code == 400 and "NUL character" in response.content.decode()
+    assert shop["client"].get("/register/summit/?promo_code=a%00b").status_code == 400
     assert _nothing_written()
 
 
