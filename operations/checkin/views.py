@@ -80,6 +80,8 @@ def _body(request) -> dict:
         raise CheckInError("The request body is not JSON.", code="bad_json") from None
     if not isinstance(data, dict):
         raise CheckInError("The request body is a JSON object.", code="bad_json")
+    if b"\\u0000" in request.body:  # PostgreSQL text cannot hold NUL (raw NUL is not JSON at all)
+        raise CheckInError("The request holds a NUL character (\\u0000), which text may not hold.", code="bad_json")
     return data
 
 

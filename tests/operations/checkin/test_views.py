@@ -91,6 +91,9 @@ def test_bad_requests_get_clear_4xx(org_a, door, site_client):
     assert post(client, "/checkin/api/sync", {"scans": "nope"}, **auth).json()["error"]["code"] == "bad_sync"
     assert client.get("/checkin/api/redeem", headers=auth).status_code == 405
     assert post(client, "/checkin/api/redeem", {}, Authorization="Token forged").status_code == 401
+    scan = {"nonce": "n\x00", "scanned": door["payload"], "scanned_at": "2026-01-01T10:00:00+00:00", "list": door["list"].pk}
+    response = post(client, "/checkin/api/sync", {"device": "phone\x00", "scans": [scan]}, **auth)
+    assert response.status_code == 400 and response.json()["error"]["code"] == "bad_json"
 
 
 def test_scanner_page_requires_sign_in_and_shows_lists(org_a, door, site_client):
