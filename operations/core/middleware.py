@@ -1,3 +1,4 @@
+from django.http import QueryDict
 from django.template.response import TemplateResponse
 
 from operations.core.errors import DomainError
@@ -15,8 +16,11 @@ class DomainErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _holds_nul(request.GET) or (request.method == "POST" and _holds_nul(request.POST)):
-            # PostgreSQL cannot store NUL in text: refused here rather than failing at the database.
+        # PostgreSQL text cannot hold NUL. In a query string it is dropped (listings and searches
+        # then treat the value as any other they cannot use); in a submitted form it is refused.
+        if _holds_nul(request.GET):
+            request.GET = _without_nul(request.GET)
+        if request.method == "POST" and _holds_nul(request.POST):
             return self.process_exception(request, DomainError(
                 "The form contained a NUL character (\\0), which text may not hold.", code="nul_character"))
         return self.get_response(request)
@@ -33,3 +37,11 @@ class DomainErrorMiddleware:
 
 def _holds_nul(data) -> bool:
     return any("\x00" in key or any("\x00" in value for value in values) for key, values in data.lists())
+
+
+def _without_nul(data: QueryDict) -> QueryDict:
+    cleaned = QueryDict(mutable=True)
+    for key, values in data.lists():
+        cleaned.setlist(key.replace("\x00", ""), [value.replace("\x00", "") for value in values])
+    cleaned._mutable = False
+    return cleaned

@@ -94,6 +94,7 @@ def test_bad_requests_get_clear_4xx(org_a, door, site_client):
     scan = {"nonce": "n\x00", "scanned": door["payload"], "scanned_at": "2026-01-01T10:00:00+00:00", "list": door["list"].pk}
     response = post(client, "/checkin/api/sync", {"device": "phone\x00", "scans": [scan]}, **auth)
     assert response.status_code == 400 and response.json()["error"]["code"] == "bad_json"
+    assert client.get(f"/checkin/api/lists/{door['list'].pk}/search?q=a%00b", headers=auth).status_code == 200
 
 
 def test_scanner_page_requires_sign_in_and_shows_lists(org_a, door, site_client):
