@@ -15,7 +15,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from tests.bench.report import CpuSplit, record
-from tests.bench.server import bench_server
+from tests.bench.server import server_start
 from tests.harness import committed_organization
 
 SCANNERS = 8
@@ -84,7 +84,7 @@ def bench_checkin(django_db_blocker, django_db_setup):
         list_id, token, payloads = _prepare(organization, SCANS_ONE + SCANS_MANY + 20)
         connection.set_schema_to_public()
         host = organization.primary_host()
-        server = bench_server()
+        server = server_start()
         try:
             port = server.port
             _run(port, host, token, list_id, payloads[:20], 4)  # warm every worker (imports, connections)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tests.bench.report import CpuSplit, record
-from tests.bench.server import bench_server
+from tests.bench.server import server_start
 from tests.harness import committed_organization
 
 ATTEMPTS = 1000
@@ -51,7 +51,7 @@ def _event_prepare(organization):
 
 def _server():
     """The benchmarks' server with tests/bench/rush_settings.py."""
-    return bench_server(extra_env={"DJANGO_SETTINGS_MODULE": "tests.bench.rush_settings"})
+    return server_start(extra_env={"DJANGO_SETTINGS_MODULE": "tests.bench.rush_settings"})
 
 
 def _queued_mail_purge() -> None:
