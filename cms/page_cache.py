@@ -44,6 +44,31 @@ def content_generation() -> int:
     return generation
 
 
+def request_generation(request) -> int:
+    """The generation, read from the cache once per request."""
+    if not hasattr(request, "content_generation"):
+        request.content_generation = content_generation()
+    return request.content_generation
+
+
+class KeptInProcess:
+    """Copies a process keeps of what it rendered or read, by keys that name a content generation
+    (and the schema): a copy can never be stale, since any edit moves the generation on and old
+    keys are simply never asked for again. Bounded: emptied when full."""
+
+    def __init__(self, size: int):
+        self.size, self._copies = size, {}
+
+    def get_or_make(self, key: tuple, make):
+        value = self._copies.get(key)
+        if value is None:
+            value = make()
+            if len(self._copies) >= self.size:
+                self._copies.clear()
+            self._copies[key] = value
+        return value
+
+
 def content_changed() -> None:
     """Retire every kept page of the current organization."""
     try:

@@ -20,6 +20,7 @@ from django.utils.html import format_html
 
 from cms.countries import COUNTRIES
 from cms.models.registration import FieldType, RegistrationQuestion
+from cms.page_cache import KeptInProcess, content_generation
 
 DEFAULT_SHORT_MAX = 255
 DEFAULT_LONG_MAX = 5000
@@ -41,30 +42,24 @@ SIGNATURES = {
 }
 
 
-QUESTIONS_KEPT_IN_PROCESS = 512
-# Question lists this process has read, by schema, content generation, event and ticket type. Any
-# save of the form, its questions or the event moves the generation on (cms.page_cache), so a
-# list kept under a generation is never stale; every details page and submission reads one.
-_questions_read: dict[tuple, list[RegistrationQuestion]] = {}
+# Question lists this process has read, by schema, content generation, event and ticket type (any
+# save of the form, its questions or the event moves the generation on); every details page and
+# submission reads one.
+_questions_read = KeptInProcess(512)
 
 
 def questions_for(*, event, ticket_type_id=None) -> list[RegistrationQuestion]:
     """The questions asked for ``event``: those for everyone, plus those for ``ticket_type_id``,
     in the editor's order."""
-    from cms.page_cache import content_generation
-
-    key = (connection.schema_name, content_generation(), event.pk, ticket_type_id)
-    questions = _questions_read.get(key)
-    if questions is None:
+    def read():
         scope = Q(ticket_type_id__isnull=True)
         if ticket_type_id is not None:
             scope |= Q(ticket_type_id=ticket_type_id)
-        questions = list(RegistrationQuestion.objects.filter(scope, form__event=event)
-                         .select_related("consent_document").order_by("sort_order", "pk"))
-        if len(_questions_read) >= QUESTIONS_KEPT_IN_PROCESS:
-            _questions_read.clear()
-        _questions_read[key] = questions
-    return list(questions)
+        return list(RegistrationQuestion.objects.filter(scope, form__event=event)
+                    .select_related("consent_document").order_by("sort_order", "pk"))
+
+    key = (connection.schema_name, content_generation(), event.pk, ticket_type_id)
+    return list(_questions_read.get_or_make(key, read))
 
 
 def registration_form_class(questions) -> type[forms.Form]:

@@ -18,12 +18,11 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.html import escape
 
-from cms.page_cache import content_generation
+from cms.page_cache import KeptInProcess, request_generation
 
 CONTENT = "<!--tessera:content-->"
 TITLE = "\ue010"  # a private-use character: passes autoescaping unchanged and never occurs in text
-KEPT_IN_PROCESS = 256
-_shells: dict[tuple, tuple[str, str]] = {}
+_shells = KeptInProcess(256)
 
 
 def shell_response(request, template: str, content: str, context: dict, *, title: str, status: int = 200):
@@ -31,17 +30,15 @@ def shell_response(request, template: str, content: str, context: dict, *, title
     context = {**context, "title": title}
     if len(get_messages(request)):
         return TemplateResponse(request, template, context, status=status)
-    key = (connection.schema_name, content_generation(), request.get_host(), template)
-    halves = _shells.get(key)
-    if halves is None:
+
+    def halves() -> tuple[str, str]:
         shell = render_to_string(template, {**context, "title": TITLE, "shell_only": True}, request)
         head, marker, tail = shell.partition(CONTENT)
         if not marker:
             raise ValueError(f"{template} has no content marker")
-        halves = (head, tail)
-        if len(_shells) >= KEPT_IN_PROCESS:
-            _shells.clear()
-        _shells[key] = halves
-    head, tail = halves
+        return head, tail
+
+    head, tail = _shells.get_or_make(
+        (connection.schema_name, request_generation(request), request.get_host(), template), halves)
     html = head.replace(TITLE, escape(title), 1) + render_to_string(content, context, request) + tail
     return HttpResponse(html, status=status)

@@ -3,6 +3,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils.safestring import mark_safe
 
+from cms.page_cache import KeptInProcess
 from cms.seo import jsonld_script, share_image_url
 
 register = template.Library()
@@ -37,22 +38,16 @@ def site_menu(context) -> list:
 def content_generation(context) -> int:
     """The organization's content generation (cms.page_cache): the layout's branding, menu and
     footer are kept per generation, so an editor's change shows at once. Read once per request."""
-    from cms.page_cache import content_generation as generation
+    from cms.page_cache import content_generation as generation, request_generation
 
     request = context.get("request")
-    if request is None:
-        return generation()
-    if not hasattr(request, "content_generation"):
-        request.content_generation = generation()
-    return request.content_generation
+    return generation() if request is None else request_generation(request)
 
 
 LAYOUT_PARTS = ("branding", "brand", "nav", "footer")
 LAYOUT_KEPT_SECONDS = 600  # a safety net: the generation retires a kept layout as soon as content changes
-LAYOUT_KEPT_IN_PROCESS = 256
-# Layouts this process has read, by the same key: a key names one generation of one host's layout,
-# so a copy can never be stale, and a page then needs no cache read beyond the generation's.
-_layouts_read: dict[tuple[str, str], dict[str, str]] = {}
+# Layouts this process has read, by the same key: a page then needs no cache read beyond the generation's.
+_layouts_read = KeptInProcess(256)
 
 
 @register.simple_tag(takes_context=True)
@@ -65,14 +60,15 @@ def organization_layout(context, part: str) -> str:
         return mark_safe(_layout_render(context)[part])
     if not hasattr(request, "organization_layout"):
         key = f"cms:layout:{content_generation(context)}:{request.get_host()}"
-        parts = _layouts_read.get((connection.schema_name, key)) or cache.get(key)
-        if parts is None:
-            parts = _layout_render(context)
-            cache.set(key, parts, LAYOUT_KEPT_SECONDS)
-        if len(_layouts_read) >= LAYOUT_KEPT_IN_PROCESS:
-            _layouts_read.clear()
-        _layouts_read[(connection.schema_name, key)] = parts
-        request.organization_layout = parts
+
+        def read_or_render():
+            parts = cache.get(key)
+            if parts is None:
+                parts = _layout_render(context)
+                cache.set(key, parts, LAYOUT_KEPT_SECONDS)
+            return parts
+
+        request.organization_layout = _layouts_read.get_or_make((connection.schema_name, key), read_or_render)
     return mark_safe(request.organization_layout[part])
 
 

@@ -105,9 +105,10 @@ def types_with_quotas(event_id: int, type_ids) -> dict[int, TicketType]:
     types: dict[int, TicketType] = {}
     for row in rows:
         ticket_type, quota = rows_split(row, _TYPES_QUOTAS_LAYOUT)
-        ticket_type = types.setdefault(ticket_type.pk, ticket_type)
-        if not hasattr(ticket_type, "counted_quotas"):
+        if ticket_type.pk not in types:
             ticket_type.counted_quotas = []
+            types[ticket_type.pk] = ticket_type
+        ticket_type = types[ticket_type.pk]
         if quota.pk is not None:
             ticket_type.counted_quotas.append(quota)
     return types
