@@ -109,6 +109,11 @@ def questions_form(position, data=None, files=None, prefix=""):
     return form_class(data, files, prefix=prefix), questions
 
 
+def questions_asked(event, ticket_type_id: int) -> bool:
+    """Whether buyers of this ticket type answer custom questions (form builder)."""
+    return cms_registration is not None and bool(cms_registration.questions_for(event=event, ticket_type_id=ticket_type_id))
+
+
 def answers_snapshot(questions, cleaned_data) -> dict:
     if cms_registration is None or not questions:
         return {}

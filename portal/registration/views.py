@@ -1,6 +1,7 @@
 """The public registration flow on an organization's site:
 
-choose tickets → seats held for 15 minutes → buyer and attendees (+ payment) → order page.
+choose tickets → seats held for 15 minutes → buyer and attendees (+ payment) → order page;
+for one free seat with nothing to ask, one step: ticket and buyer on one page → order page.
 Views parse input, call one service and translate OrderError into a 4xx page with the message.
 """
 
@@ -28,7 +29,7 @@ from operations.ticketing.queries import event_by_slug, positions_with_types
 from operations.ticketing.selectors import order_by_secret, sessions_with_places, ticket_type_offers
 from operations.ticketing.services.documents import calendar_links, order_ics, qr_svg, tickets_pdf, valid_tickets
 from operations.ticketing.services.lifecycle import payment_methods_offered
-from operations.ticketing.services.orders import Attendee, order_complete, order_reserve
+from operations.ticketing.services.orders import Attendee, order_complete, order_register, order_reserve
 from operations.ticketing.services.signing import signing_key_get, signing_public_key_pem, ticket_payload
 from operations.ticketing.services.waitlist import waiting_list_join
 from portal.registration import forms
@@ -64,14 +65,25 @@ def _unlocked_offers(event: Event, code: str) -> list[dict]:
              "min_per_order": t.min_per_order, "max_per_order": t.max_per_order} for t in types]
 
 
-def _choose_page(request, event, *, status=200, error=None, data=None):
+def _one_step(event, offers: list[dict]) -> bool:
+    """One free seat per person and nothing to pick or ask: the ticket page takes the buyer's name
+    and e-mail and registers at once (a hold would only send the buyer to a second page)."""
+    return (bool(offers) and not event.has_sessions
+            and all(not o["price"] and min(o["max_per_order"], event.max_per_order) == 1 for o in offers)
+            and not any(forms.questions_asked(event, o["id"]) for o in offers))
+
+
+def _choose_page(request, event, *, status=200, error=None, data=None, buyer=None):
     promo = (data or request.GET).get("promo_code", "") if data is not None or "promo_code" in request.GET else ""
     offers = ticket_type_offers(event=event) + _unlocked_offers(event, promo)
+    one_step = _one_step(event, offers)
     quantities = {}
     if data is not None:
         for key, value in data.items():
             if key.startswith("qty_"):
                 quantities[key[4:]] = value
+    elif one_step and len(offers) == 1:
+        quantities[str(offers[0]["id"])] = "1"  # the only ticket there is: nothing to choose
     for offer in offers:
         offer["quantity"] = quantities.get(str(offer["id"]), "0")
         offer["choices"] = range(0, min(offer["max_per_order"], event.max_per_order) + 1)
@@ -84,6 +96,7 @@ def _choose_page(request, event, *, status=200, error=None, data=None):
         "promo_code": promo, "error": error, "open": event.registration_is_open(timezone.now()),
         "sold_out": bool(offers) and not any(o["available"] for o in offers),
         "idempotency_key": (data or {}).get("idempotency_key") or uuid.uuid4().hex,
+        "one_step": one_step, "buyer": (buyer or forms.BuyerForm(prefix="buyer")) if one_step else None,
     }, title=title, status=status)
 
 
@@ -93,6 +106,8 @@ def choose(request, slug: str):
     event = _event(slug)
     if request.method == "GET":
         return _choose_page(request, event)
+    if request.POST.get("flow") == "one_step":
+        return _register_one_step(request, event)
     try:
         items, promo_code = forms.items_parse(request.POST)
         key = (request.POST.get("idempotency_key") or "")[:64]
@@ -103,6 +118,27 @@ def choose(request, slug: str):
     if order.status != Order.Status.PENDING:  # a repeated submission of a completed order
         return redirect("registration:order", secret=order.secret)
     return redirect("registration:details", secret=order.secret)
+
+
+def _register_one_step(request, event):
+    buyer = forms.BuyerForm(request.POST, prefix="buyer")
+    try:
+        items, promo_code = forms.items_parse(request.POST)
+        if any(forms.questions_asked(event, item.ticket_type_id) for item in items):
+            # A form made for another page: these tickets come with questions to answer.
+            raise OrderError("Please register in steps: this ticket has questions to answer.",
+                             code="one_step_unavailable")
+        if not buyer.is_valid():
+            raise OrderError("Please correct the fields marked below.", code="form_invalid")
+        order = order_register(event=event, items=items, name=buyer.cleaned_data["name"],
+                               email=buyer.cleaned_data["email"], phone=buyer.cleaned_data["phone"],
+                               promo_code=promo_code, idempotency_key=(request.POST.get("idempotency_key") or "")[:64],
+                               user=request.user, request=request)
+    except OrderError as error:
+        return _choose_page(request, event, status=error.http_status, error=error, data=request.POST, buyer=buyer)
+    if order.status == Order.Status.PENDING:  # the key of a reservation made in steps
+        return redirect("registration:details", secret=order.secret)
+    return redirect("registration:order", secret=order.secret)
 
 
 def _details_forms(order, data=None, files=None):

@@ -1,9 +1,17 @@
 """Registration rush over HTTP: 1,000 buyers, 100 free seats, 32 concurrent clients against a real
-server (gunicorn) with committed data in its own organization. An attempt is what a buyer's
-browser sends: GET the ticket page, POST the choice, GET the details page, POST the details,
-GET the confirmation. A sold-out answer ends the attempt: the ticket page saying "Sold out" (its
-quantity lists are disabled, so a browser has no choice to send) after one request, a refused
-choice (409: the last seats went while the buyer looked) after two.
+server (gunicorn) with committed data in its own organization, run twice:
+
+- the rush itself, an event with one free seat per person and nothing to ask (the shape of a
+  rush: a free lecture, a festival's free day): its ticket page registers in one step. An
+  attempt is what a buyer's browser sends: GET the ticket page, POST the ticket with name and
+  e-mail, GET the confirmation;
+- the same seats sold in steps (up to two per order, so the buyer goes through the details page):
+  GET the ticket page, POST the choice (a 15-minute hold), GET the details page, POST the details,
+  GET the confirmation. Reported as ``steps_*``.
+
+A sold-out answer ends an attempt: the ticket page saying "Sold out" (its quantity lists are
+disabled, so a browser has no choice to send) after one request, a refused POST (409: the last
+seats went while the buyer looked) after two.
 
 Targets (DESIGN.md): exactly 100 tickets, every request answered, >= 100 accepted orders/s until
 sold out, p99 under 1 s."""
@@ -36,16 +44,16 @@ _KEY = re.compile(r'name="idempotency_key" value="([^"]+)"')
 _SOLD_OUT = 'id="waitlist-title"'  # the ticket page's "Sold out" notice (portal/templates/portal/registration/_choose.html)
 
 
-def _event_prepare(organization):
+def _event_prepare(organization, slug: str, *, per_order: int, seats: int) -> int:
     from operations.events.models import Event
     from operations.ticketing.models import Quota, TicketType
 
     with schema_context(organization.schema_name):
         now = timezone.now()
-        event = Event.objects.create(name="Rush", slug="rush", status=Event.Status.PUBLISHED, currency="KRW",
+        event = Event.objects.create(name="Rush", slug=slug, status=Event.Status.PUBLISHED, currency="KRW",
                                      starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=7, hours=3))
-        ticket_type = TicketType.objects.create(event=event, name="Free seat", price=0, max_per_order=1)
-        ticket_type.quotas.add(Quota.objects.create(event=event, name="Hall", size=SEATS))
+        ticket_type = TicketType.objects.create(event=event, name="Free seat", price=0, max_per_order=per_order)
+        ticket_type.quotas.add(Quota.objects.create(event=event, name="Hall", size=seats))
         return ticket_type.pk
 
 
@@ -62,12 +70,14 @@ def _queued_mail_purge() -> None:
 
 
 class Buyer:
-    """One buyer's browser: a cookie jar and the five requests of an attempt. http.client rather
-    than requests: the clients share the server's two cores, and requests spent five times as much
-    CPU per request (2.1-2.6 ms against about 0.4), CPU the server then lacked."""
+    """One buyer's browser: a cookie jar and the requests of an attempt. http.client rather than
+    requests: the clients share the server's two cores, and requests spent five times as much CPU
+    per request (2.1-2.6 ms against about 0.4), CPU the server then lacked."""
 
-    def __init__(self, port: int, host: str, type_id: int, timings: list, lock: threading.Lock):
-        self.port, self.host, self.type_id, self.timings, self.lock = port, host, type_id, timings, lock
+    def __init__(self, port: int, host: str, slug: str, type_id: int, *, one_step: bool):
+        self.port, self.host, self.slug, self.type_id, self.one_step = port, host, slug, type_id, one_step
+        self.lock = threading.Lock()
+        self.timings: list[float] = []  # milliseconds per answer
         self.finished: list[float] = []  # perf_counter() at each answer
 
     def _request(self, connection, cookies: dict, method: str, path: str, form: dict | None = None):
@@ -95,24 +105,30 @@ class Buyer:
         # gunicorn's sync workers close every connection; http.client reconnects for each request.
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         cookies: dict = {}
+        ticket_page = f"/register/{self.slug}/"
+        buyer = {"buyer-name": f"Buyer {index}", "buyer-email": f"buyer{index}@example.com"}
         try:
-            status, _, page = self._request(connection, cookies, "GET", "/register/rush/")
+            status, _, page = self._request(connection, cookies, "GET", ticket_page)
             if status != 200:
                 return f"http_{status}"
             if _SOLD_OUT in page:
                 return "shown_sold_out"
             csrf, key = _CSRF.search(page).group(1), _KEY.search(page).group(1)
-            status, details_path, _ = self._request(connection, cookies, "POST", "/register/rush/", {
-                "csrfmiddlewaretoken": csrf, "idempotency_key": key, f"qty_{self.type_id}": "1"})
+            choice = {"csrfmiddlewaretoken": csrf, "idempotency_key": key, f"qty_{self.type_id}": "1"}
+            if self.one_step:
+                if 'name="flow" value="one_step"' not in page:
+                    return "no_one_step_form"
+                status, order_path, _ = self._request(connection, cookies, "POST", ticket_page,
+                                                      {**choice, "flow": "one_step", **buyer})
+            else:
+                status, details_path, _ = self._request(connection, cookies, "POST", ticket_page, choice)
+                if status == 302:
+                    status, _, details = self._request(connection, cookies, "GET", details_path)
+                    csrf = _CSRF.search(details).group(1)
+                    status, order_path, _ = self._request(connection, cookies, "POST", details_path, {
+                        "csrfmiddlewaretoken": csrf, **buyer, "a1-same_as_buyer": "on", "payment_method": "free"})
             if status == 409:
                 return "sold_out"
-            if status != 302:
-                return f"http_{status}"
-            status, _, details = self._request(connection, cookies, "GET", details_path)
-            csrf = _CSRF.search(details).group(1)
-            status, order_path, _ = self._request(connection, cookies, "POST", details_path, {
-                "csrfmiddlewaretoken": csrf, "buyer-name": f"Buyer {index}", "buyer-email": f"buyer{index}@example.com",
-                "a1-same_as_buyer": "on", "payment_method": "free"})
             if status != 302:
                 return f"http_{status}"
             status, _, confirmation = self._request(connection, cookies, "GET", order_path)
@@ -121,86 +137,116 @@ class Buyer:
             connection.close()
 
 
-def bench_rush_database_is_the_test_database(db):
-    """Makes pytest-django create the test database when this module runs alone: the benchmark
-    itself commits through the harness and so does not use the ``db`` fixture."""
+def _rush(port: int, host: str, slug: str, type_id: int, server_pid: int, *, one_step: bool) -> dict:
+    """ATTEMPTS attempts from CLIENTS threads; the figures of DESIGN.md and where the CPU went."""
+    buyer = Buyer(port, host, slug, type_id, one_step=one_step)
+    todo: queue.Queue = queue.Queue()
+    for index in range(ATTEMPTS):
+        todo.put(index)
+    outcomes: list[str] = []
+    accepted_at: list[float] = []
+    buyer.timings.clear()
+    started = time.perf_counter()
 
+    def client():
+        while True:
+            try:
+                index = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                outcome = buyer.attempt(index)
+            except (OSError, http.client.HTTPException) as error:
+                outcome = f"error_{type(error).__name__}"
+            with buyer.lock:
+                outcomes.append(outcome)
+                if outcome == "accepted":
+                    accepted_at.append(time.perf_counter() - started)
 
-def bench_rush(django_db_blocker, django_db_setup):
-    with django_db_blocker.unblock(), committed_organization("rush") as organization:
-        type_id = _event_prepare(organization)
-        connection.set_schema_to_public()
-        host = organization.primary_host()
-        server = _server()
-        try:
-            timings: list[float] = []
-            lock = threading.Lock()
-            buyer = Buyer(server.port, host, type_id, timings, lock)
-            buyer.attempt(-1)  # warm the worker (imports, templates); its seat counts like any other
-            todo: queue.Queue = queue.Queue()
-            for index in range(ATTEMPTS - 1):
-                todo.put(index)
-            outcomes: list[str] = []
-            accepted_at: list[float] = []
-            started = time.perf_counter()
-
-            def client():
-                while True:
-                    try:
-                        index = todo.get_nowait()
-                    except queue.Empty:
-                        return
-                    try:
-                        outcome = buyer.attempt(index)
-                    except (OSError, http.client.HTTPException) as error:
-                        outcome = f"error_{type(error).__name__}"
-                    with lock:
-                        outcomes.append(outcome)
-                        if outcome == "accepted":
-                            accepted_at.append(time.perf_counter() - started)
-
-            threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-            with CpuSplit(server.process.pid) as cpu:
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join()
-            elapsed = time.perf_counter() - started
-        finally:
-            server.stop()
-            _queued_mail_purge()
-
-        from operations.ticketing.models import Order, Ticket
-
-        with schema_context(organization.schema_name):
-            sold = Ticket.objects.filter(revoked_at=None, position__order__status=Order.Status.CONFIRMED).count()
-        connection.set_schema_to_public()
-
-    accepted = outcomes.count("accepted") + 1  # + the warm-up buyer
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    with CpuSplit(server_pid) as cpu:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    elapsed = time.perf_counter() - started
+    accepted = outcomes.count("accepted")
     sold_out_after = max(accepted_at) if accepted_at else elapsed
-    # Answers while seats were still being sold (the warm-up's five are before ``started``).
+    # Answers while seats were still being sold.
     window_answers = sum(1 for at in buyer.finished if 0 <= at - started <= sold_out_after)
-    ordered = sorted(timings)
-    figures = {
-        "orders_per_s": round((accepted - 1) / sold_out_after, 1) if sold_out_after else 0,
-        "answers_per_s": round(len(timings) / elapsed, 1),
+    ordered = sorted(buyer.timings)
+    return {
+        "orders_per_s": round(accepted / sold_out_after, 1) if sold_out_after else 0,
+        "answers_per_s": round(len(ordered) / elapsed, 1),
         "answers_per_s_until_sold_out": round(window_answers / sold_out_after, 1) if sold_out_after else 0,
         "first_order_s": round(min(accepted_at), 2) if accepted_at else None,
         "sold_out_s": round(sold_out_after, 2),
         "attempts_per_s": round(len(outcomes) / elapsed, 1),
         "p50_ms": round(statistics.median(ordered), 1),
         "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 1),
-        "sold": sold,
-        "oversold": max(sold - SEATS, 0),
         "accepted": accepted,
         "shown_sold_out": outcomes.count("shown_sold_out"),
         "refused_sold_out": outcomes.count("sold_out"),
         "unanswered": len([o for o in outcomes if o not in ("accepted", "sold_out", "shown_sold_out")]),
-        "requests": len(timings),
+        "requests": len(ordered),
         "seconds": round(elapsed, 2),
-        **cpu.figures(per=len(timings)),
+        **cpu.figures(per=len(ordered)),
     }
-    ok = (figures["orders_per_s"] >= 100 and figures["p99_ms"] < 1000 and sold == SEATS
-          and figures["oversold"] == 0 and figures["unanswered"] == 0)
+
+
+def _workers_warm(port: int, host: str, slug: str, type_id: int, *, one_step: bool) -> None:
+    """Every worker process through the flow once (imports, templates, kept frames), on an event
+    of its own: concurrent attempts, so that each of gunicorn's workers takes some."""
+    buyer = Buyer(port, host, slug, type_id, one_step=one_step)
+    threads = [threading.Thread(target=buyer.attempt, args=(-index,)) for index in range(1, 17)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _tickets_sold(organization, slug: str) -> int:
+    from operations.ticketing.models import Order, Ticket
+
+    with schema_context(organization.schema_name):
+        return Ticket.objects.filter(revoked_at=None, position__order__status=Order.Status.CONFIRMED,
+                                     position__order__event__slug=slug).count()
+
+
+def bench_rush_database_is_the_test_database(db):
+    """Makes pytest-django create the test database when this module runs alone: the benchmark
+    itself commits through the harness and so does not use the ``db`` fixture."""
+
+
+def bench_rush(django_db_blocker, django_db_setup):
+    shapes = {"rush": True, "rush-steps": False}  # slug: one step?
+    with django_db_blocker.unblock(), committed_organization("rush") as organization:
+        type_ids = {slug: _event_prepare(organization, slug, per_order=1 if one_step else 2, seats=SEATS)
+                    for slug, one_step in shapes.items()}
+        warm_ids = {slug: _event_prepare(organization, f"warm-{slug}", per_order=1 if one_step else 2, seats=ATTEMPTS)
+                    for slug, one_step in shapes.items()}
+        connection.set_schema_to_public()
+        host = organization.primary_host()
+        server = _server()
+        runs = {}
+        try:
+            for slug, one_step in shapes.items():
+                _workers_warm(server.port, host, f"warm-{slug}", warm_ids[slug], one_step=one_step)
+            for slug, one_step in shapes.items():
+                runs[slug] = _rush(server.port, host, slug, type_ids[slug], server.process.pid, one_step=one_step)
+        finally:
+            server.stop()
+            _queued_mail_purge()
+        for slug, figures in runs.items():
+            figures["sold"] = _tickets_sold(organization, slug)
+            figures["oversold"] = max(figures["sold"] - SEATS, 0)
+        connection.set_schema_to_public()
+
+    rush, steps = runs["rush"], runs["rush-steps"]
+    figures = {**rush, **{f"steps_{key}": steps[key] for key in (
+        "orders_per_s", "answers_per_s_until_sold_out", "first_order_s", "sold_out_s", "p50_ms", "p99_ms", "sold",
+        "oversold", "unanswered", "cpu_ms_server", "cpu_ms_client", "cpu_ms_other")}}
+    correct = all(run["sold"] == SEATS and run["oversold"] == 0 and run["unanswered"] == 0 for run in runs.values())
+    ok = correct and rush["orders_per_s"] >= 100 and rush["p99_ms"] < 1000 and steps["p99_ms"] < 1000
     record("rush", figures, TARGETS, ok=ok)
-    assert sold == SEATS and figures["oversold"] == 0 and figures["unanswered"] == 0, figures
+    assert correct, runs

@@ -1,6 +1,7 @@
 """A phone registers two attendees with custom questions, for a free event and for an offline
 payment event, over a real server; tickets carry a QR code whose signed payload verifies, and the
-e-mail captured by a real SMTP server carries the PDF tickets and an .ics that icalendar parses."""
+e-mail captured by a real SMTP server carries the PDF tickets and an .ics that icalendar parses.
+A free event with one seat per person and no questions registers in one step."""
 
 import email
 import io
@@ -67,6 +68,11 @@ def _prepare(organization):
             question = RegistrationQuestion(form=form, label="Company", field_type="short_text", required=True)
             question.save()
             events[slug] = (event, question.clean_name)
+        rsvp = Event.objects.create(name="Open Lecture", slug="open-lecture", status=Event.Status.PUBLISHED,
+                                    currency="EUR", starts_at=now + timedelta(days=12),
+                                    ends_at=now + timedelta(days=12, hours=1), timezone="Europe/Berlin")
+        seat = TicketType.objects.create(event=rsvp, name="Seat", price=0, max_per_order=1)
+        seat.quotas.add(Quota.objects.create(event=rsvp, name="Lecture hall", size=20))
     return events
 
 
@@ -87,14 +93,14 @@ def _register(phone, base, slug, clean_name):
     phone.wait_for_url("**/register/order/**")
 
 
-def _qr_payload_verifies(phone, public_key_pem):
+def _qr_payload_verifies(phone, public_key_pem, tickets=2):
     import zxingcpp
     from PIL import Image
 
     from operations.ticketing.services.signing import ticket_payload_verify
 
     qrs = phone.locator(".qr")
-    assert qrs.count() == 2
+    assert qrs.count() == tickets
     results = zxingcpp.read_barcodes(Image.open(io.BytesIO(qrs.first.screenshot())))
     assert results, "the QR code did not decode"
     return ticket_payload_verify(results[0].text, public_key_pem)
@@ -155,6 +161,17 @@ def test_phone_registers_two_attendees_for_a_free_and_an_offline_payment_event(d
                 phone.reload()
                 assert phone.get_by_text("You're registered!").is_visible()
                 assert _qr_payload_verifies(phone, public_key)["o"] == code
+
+                # One seat per person, nothing to ask: ticket and details on one page, no hold.
+                phone.goto(f"{base}/register/open-lecture/")
+                phone.get_by_role("textbox", name="Full name:", exact=True).fill("Lena Vogel")
+                phone.get_by_role("textbox", name="E-mail:").fill("lena@example.com")
+                phone.get_by_role("button", name="Register").click()
+                phone.wait_for_url("**/register/order/**")
+                assert phone.get_by_text("You're registered!").is_visible()
+                code = phone.get_by_test_id("confirmation-number").inner_text()
+                assert _qr_payload_verifies(phone, public_key, tickets=1)["o"] == code
+                _attachments_check(inbox.wait_for(lambda m: code in m["Subject"] and "tickets" in m["Subject"]), code)
             finally:
                 server.stop()
     finally:

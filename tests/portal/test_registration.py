@@ -345,3 +345,85 @@ def test_partly_available_quantity_says_how_many_are_left(shop):
     order_reserve(event=shop["event"], items=[Item(shop["general"].pk, 4)])
     response = _post_choose(shop, **{f"qty_{shop['general'].pk}": "2"})
     assert response.status_code == 409 and "Only 1 seat is left." in response.content.decode()
+
+
+@pytest.fixture
+def rsvp(org_a, in_schema, site_client):
+    """An event with one free seat per person and nothing to ask: registration in one step."""
+    with in_schema(org_a):
+        event = event_make(slug="meetup", currency="KRW")
+        seat = ticket_type_make(event, name="Seat", price="0", seats=2, max_per_order=1)
+        yield {"event": event, "seat": seat, "client": site_client(org_a)}
+
+
+def _one_step_data(rsvp, **overrides):
+    data = {"flow": "one_step", "idempotency_key": "one", f"qty_{rsvp['seat'].pk}": "1",
+            "buyer-name": "Kim Minji", "buyer-email": "minji@example.com", "buyer-phone": ""}
+    return {**data, **overrides}
+
+
+def test_one_free_seat_with_nothing_to_ask_is_registered_in_one_step(rsvp, django_capture_on_commit_callbacks):
+    client = rsvp["client"]
+    page = client.get("/register/meetup/").content.decode()
+    assert 'name="flow" value="one_step"' in page and 'for="id_buyer-email"' in page and ">Register</button>" in page
+    assert re.search(r'<option value="1" selected>', page)  # the only ticket there is comes chosen
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/register/meetup/", _one_step_data(rsvp))
+    assert response.status_code == 302 and "/details/" not in response["Location"]
+    order = Order.objects.get()
+    assert order.status == Order.Status.CONFIRMED and (order.name, order.email) == ("Kim Minji", "minji@example.com")
+    assert [(p.attendee_name, p.attendee_email) for p in order.positions.all()] == [("Kim Minji", "minji@example.com")]
+    _tickets_show_verifiable_qr_codes(client, order, client.get(response["Location"]).content.decode())
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["minji@example.com"]
+    again = client.post("/register/meetup/", _one_step_data(rsvp))  # the same form sent twice
+    assert again["Location"] == response["Location"] and Order.objects.count() == 1
+
+
+def test_events_with_group_tickets_keep_the_steps(shop):
+    page = shop["client"].get("/register/summit/").content.decode()
+    assert 'value="one_step"' not in page and "Reserve for 15 minutes" in page
+
+
+@pytest.mark.parametrize("overrides, status, code", [
+    ({"buyer-email": "not-an-address"}, 400, "form_invalid"),
+    ({"buyer-name": ""}, 400, "form_invalid"),
+    ({"qty_SEAT": "0"}, 400, "quantity_invalid"),
+    ({"qty_SEAT": "2"}, 400, "quantity_invalid"),
+])
+def test_one_step_bad_input_is_refused_and_nothing_is_written(rsvp, overrides, status, code):
+    overrides = {key.replace("SEAT", str(rsvp["seat"].pk)): value for key, value in overrides.items()}
+    response = rsvp["client"].post("/register/meetup/", _one_step_data(rsvp, **overrides))
+    assert response.status_code == status and response.context["error"].code == code
+    assert 'role="alert"' in response.content.decode()
+    assert _nothing_written()
+
+
+def test_one_step_when_sold_out_is_refused_with_409_and_writes_nothing(rsvp):
+    for index in range(2):
+        order_reserve(event=rsvp["event"], items=[Item(rsvp["seat"].pk, 1)])
+    response = rsvp["client"].post("/register/meetup/", _one_step_data(rsvp))
+    assert response.status_code == 409 and response.context["error"].code == "sold_out"
+    assert "Sold out" in response.content.decode() and Order.objects.count() == 2
+
+
+def test_a_one_step_form_for_a_paid_ticket_is_refused_and_rolled_back(shop):
+    """A crafted form: the seat and the promo code's use taken inside the transaction are given back."""
+    promo = PromoCode.objects.create(event=shop["event"], code="HALF", kind=PromoCode.Kind.PERCENT, value=50, max_uses=5)
+    response = shop["client"].post("/register/summit/", {
+        "flow": "one_step", f"qty_{shop['general'].pk}": "1", "promo_code": "HALF",
+        "buyer-name": "Kim Minji", "buyer-email": "minji@example.com"})
+    assert response.status_code == 400 and response.context["error"].code == "one_step_unavailable"
+    promo.refresh_from_db()
+    assert _nothing_written() and promo.used_count == 0
+
+
+def test_a_one_step_form_cannot_skip_a_tickets_required_questions(rsvp):
+    from cms.models.registration import RegistrationForm, RegistrationQuestion
+
+    form = RegistrationForm.objects.create(event=rsvp["event"])
+    RegistrationQuestion(form=form, label="Dietary needs", field_type="short_text", required=True).save()
+    page = rsvp["client"].get("/register/meetup/").content.decode()
+    assert 'value="one_step"' not in page and "Reserve for 15 minutes" in page
+    response = rsvp["client"].post("/register/meetup/", _one_step_data(rsvp))
+    assert response.status_code == 400 and response.context["error"].code == "one_step_unavailable"
+    assert _nothing_written()

@@ -1,4 +1,5 @@
-"""Placing orders: reserve seats (15-minute hold), fill in buyer and attendees, submit.
+"""Placing orders: reserve seats (15-minute hold), fill in buyer and attendees, submit; or, for
+one free seat with nothing to ask, all of it in one step (order_register).
 
 Guarantees: seats and promo code uses are taken under row locks inside one transaction, so no
 quota and no code limit is ever exceeded; an idempotency key makes a repeated submission return
@@ -107,6 +108,33 @@ def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idem
     too_many, ticket_type_unknown/hidden, price_mismatch, promo_invalid/promo_exhausted, sold_out,
     busy. With a known ``idempotency_key`` returns the order created by the first call.
     """
+    return _order_place(event=event, items=items, promo_code=promo_code, idempotency_key=idempotency_key,
+                        user=user, request=request, now=now, hold_minutes=hold_minutes)
+
+
+def order_register(*, event: Event, items: list[Item], name: str, email: str, phone: str = "",
+                   promo_code: str = "", idempotency_key: str = "", user=None, request=None, now=None) -> Order:
+    """One-step registration: one free seat for the buyer, reserved and submitted in one
+    transaction (confirmed, or awaiting approval), for events where a hold would only send the
+    buyer to a second page. The caller knows the ticket asks no questions. Refuses what
+    order_reserve and order_complete refuse, and a ticket that is not free (one_step_unavailable),
+    writing nothing. With a known ``idempotency_key`` returns the order of the first submission."""
+    if sum(item.quantity for item in items if isinstance(item.quantity, int)) != 1 or any(i.session_ids for i in items):
+        raise OrderError("Choose one ticket.", code="quantity_invalid")
+    name = (name or "").strip()[:200]
+    if not name:
+        raise OrderError("Enter your name.", code="name_required")
+    buyer = Attendee(name, _email_clean(email, "yourself"))
+    return _order_place(event=event, items=items, promo_code=promo_code, idempotency_key=idempotency_key,
+                        user=user, request=request, now=now, hold_minutes=RESERVATION_MINUTES,
+                        buyer=buyer, phone=(phone or "")[:40])
+
+
+def _order_place(*, event, items, promo_code, idempotency_key, user, request, now, hold_minutes,
+                 buyer: "Attendee | None" = None, phone: str = "") -> Order:
+    """Reserve; with ``buyer``, also submit in the same transaction (the buyer is the attendee).
+    Everything done under the quota locks is a few statements: buyers of the same seats wait for
+    them."""
     if idempotency_key and (existing := order_by_idempotency_key(idempotency_key)):
         return _same_event(existing, event)
     now = now or timezone.now()
@@ -151,8 +179,9 @@ def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idem
         order = _order_create(event=event, now=now, idempotency_key=idempotency_key, user=user,
                               promo=locked_promo, hold_minutes=hold_minutes, subtotal=subtotal, discount=discount,
                               total=money_quantize(subtotal - discount, event.currency))
+        attendee = {"attendee_name": buyer.name, "attendee_email": buyer.email} if buyer else {}
         positions = OrderPosition.objects.bulk_create([
-            OrderPosition(order=order, ticket_type=ticket_type, price=price, discount=off)
+            OrderPosition(order=order, ticket_type=ticket_type, price=price, discount=off, **attendee)
             for ticket_type, price, off, _ in lines])
         for position, (_, _, _, session_ids) in zip(positions, lines, strict=True):
             if session_ids:
@@ -163,6 +192,13 @@ def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idem
             order.save(update_fields=["total"])
         audit_record("order.reserved", target=order, after=order_snapshot(order), request=request,
                      actor=user)
+        if buyer is not None:
+            if order.total:
+                raise OrderError("This ticket is not free: please register in steps.", code="one_step_unavailable")
+            _email_limits_check(order, buyer.email, positions, now)
+            before = order_snapshot(order)
+            order.name, order.email, order.phone = buyer.name, buyer.email, phone
+            order_submit_locked(order, payment_method="", now=now, request=request, before=before, positions=positions)
         return order
 
     for _ in range(DRAWS):
@@ -282,3 +318,4 @@ def _email_limits_check(order: Order, email: str, positions: list[OrderPosition]
         if held + wanted > ticket_type.limit_per_email:
             raise OrderError(f"“{ticket_type.name}” is limited to {ticket_type.limit_per_email} per e-mail address.",
                              code="email_limit")
+

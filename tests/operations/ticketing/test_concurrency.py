@@ -207,3 +207,29 @@ def test_a_sold_out_event_is_refused_without_waiting_for_the_quota_locks(django_
         assert outcome == [("sold_out", 409)]
         with schema_context(organization.schema_name):
             assert Order.objects.count() == 1
+
+
+def test_forty_one_step_registrations_for_seven_free_seats_confirm_exactly_seven(django_db_setup, django_db_blocker):
+    from operations.ticketing.models import Ticket
+    from operations.ticketing.services.orders import order_register
+
+    with django_db_blocker.unblock(), committed_organization("onestep") as organization:
+        with schema_context(organization.schema_name):
+            event = event_make(slug="onestep")
+            seat = ticket_type_make(event, name="Seat", price="0", seats=SEATS, max_per_order=1)
+        connection.set_schema_to_public()
+
+        def register(index):
+            with schema_context(organization.schema_name):
+                return _until_not_busy(lambda: order_register(
+                    event=event, items=[Item(seat.pk, 1)], name=f"Buyer {index}", email=f"b{index}@example.com",
+                    idempotency_key=f"key-{index}")).code
+
+        results = _race(organization.schema_name, register)
+        with schema_context(organization.schema_name):
+            confirmed = Order.objects.filter(status=Order.Status.CONFIRMED).count()
+            tickets = Ticket.objects.filter(revoked_at=None).count()
+            others = Order.objects.exclude(status=Order.Status.CONFIRMED).count()
+        assert confirmed == tickets == SEATS == sum(str(r).startswith("REG-") for r in results)
+        assert others == 0  # a refused one-step registration leaves no pending order behind
+        assert sorted(r for r in results if not str(r).startswith("REG-")) == ["sold_out"] * (BUYERS - SEATS)
