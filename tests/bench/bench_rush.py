@@ -9,7 +9,8 @@ server (gunicorn) with committed data in its own organization, run twice:
   GET the ticket page, POST the choice (a 15-minute hold), GET the details page, POST the details,
   GET the confirmation. Reported as ``steps_*``.
 
-A sold-out answer ends an attempt: the ticket page saying "Sold out" (its quantity lists are
+Each shape runs ROUNDS times on events of its own, alternating, and the median round is reported
+with every round's orders/s. A sold-out answer ends an attempt: the ticket page saying "Sold out" (its quantity lists are
 disabled, so a browser has no choice to send) after one request, a refused POST (409: the last
 seats went while the buyer looked) after two.
 
@@ -17,6 +18,7 @@ Targets (DESIGN.md): exactly 100 tickets, every request answered, >= 100 accepte
 sold out, p99 under 1 s."""
 
 import http.client
+import os
 import queue
 import re
 import statistics
@@ -36,6 +38,9 @@ from tests.harness import committed_organization
 ATTEMPTS = 1000
 SEATS = 100
 CLIENTS = 32
+# Rounds of each shape, alternating; the median round is reported (the shared host's speed drifts
+# by a third from one minute to the next, BENCHMARKS.md).
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
 TARGETS = {"orders_per_s": ">= 100", "p99_ms": "< 1000", "sold": f"== {SEATS}", "oversold": "== 0",
            "unanswered": "== 0"}
 
@@ -218,35 +223,45 @@ def bench_rush_database_is_the_test_database(db):
     itself commits through the harness and so does not use the ``db`` fixture."""
 
 
+def _median_run(runs: list[dict]) -> dict:
+    """The round with the median orders/s, with every round's orders/s beside it."""
+    middle = sorted(runs, key=lambda run: run["orders_per_s"])[len(runs) // 2]
+    return {**middle, "orders_per_s_rounds": [run["orders_per_s"] for run in runs]}
+
+
 def bench_rush(django_db_blocker, django_db_setup):
     shapes = {"rush": True, "rush-steps": False}  # slug: one step?
+    rounds = [f"{slug}-{n}" for n in range(1, ROUNDS + 1) for slug in shapes]  # alternating: the host drifts
     with django_db_blocker.unblock(), committed_organization("rush") as organization:
-        type_ids = {slug: _event_prepare(organization, slug, per_order=1 if one_step else 2, seats=SEATS)
-                    for slug, one_step in shapes.items()}
+        type_ids = {name: _event_prepare(organization, name, per_order=1 if shapes[name.rsplit("-", 1)[0]] else 2,
+                                         seats=SEATS) for name in rounds}
         warm_ids = {slug: _event_prepare(organization, f"warm-{slug}", per_order=1 if one_step else 2, seats=ATTEMPTS)
                     for slug, one_step in shapes.items()}
         connection.set_schema_to_public()
         host = organization.primary_host()
         server = _server()
-        runs = {}
+        runs: dict[str, list[dict]] = {slug: [] for slug in shapes}
         try:
             for slug, one_step in shapes.items():
                 _workers_warm(server.port, host, f"warm-{slug}", warm_ids[slug], one_step=one_step)
-            for slug, one_step in shapes.items():
-                runs[slug] = _rush(server.port, host, slug, type_ids[slug], server.process.pid, one_step=one_step)
+            for name in rounds:
+                slug = name.rsplit("-", 1)[0]
+                figures = _rush(server.port, host, name, type_ids[name], server.process.pid, one_step=shapes[slug])
+                runs[slug].append({**figures, "event": name})
         finally:
             server.stop()
             _queued_mail_purge()
-        for slug, figures in runs.items():
-            figures["sold"] = _tickets_sold(organization, slug)
-            figures["oversold"] = max(figures["sold"] - SEATS, 0)
+        for run in (run for slug_runs in runs.values() for run in slug_runs):
+            run["sold"] = _tickets_sold(organization, run.pop("event"))
+            run["oversold"] = max(run["sold"] - SEATS, 0)
         connection.set_schema_to_public()
 
-    rush, steps = runs["rush"], runs["rush-steps"]
+    correct = all(run["sold"] == SEATS and run["oversold"] == 0 and run["unanswered"] == 0
+                  for slug_runs in runs.values() for run in slug_runs)
+    rush, steps = _median_run(runs["rush"]), _median_run(runs["rush-steps"])
     figures = {**rush, **{f"steps_{key}": steps[key] for key in (
-        "orders_per_s", "answers_per_s_until_sold_out", "first_order_s", "sold_out_s", "p50_ms", "p99_ms", "sold",
-        "oversold", "unanswered", "cpu_ms_server", "cpu_ms_client", "cpu_ms_other")}}
-    correct = all(run["sold"] == SEATS and run["oversold"] == 0 and run["unanswered"] == 0 for run in runs.values())
+        "orders_per_s", "orders_per_s_rounds", "answers_per_s_until_sold_out", "first_order_s", "sold_out_s", "p50_ms",
+        "p99_ms", "sold", "oversold", "unanswered", "cpu_ms_server", "cpu_ms_client", "cpu_ms_other")}}
     ok = correct and rush["orders_per_s"] >= 100 and rush["p99_ms"] < 1000 and steps["p99_ms"] < 1000
     record("rush", figures, TARGETS, ok=ok)
     assert correct, runs

@@ -2,7 +2,9 @@
 checking and taking seats one atomic step.
 
 Lock order (everywhere, to rule out deadlocks): quotas by id, then sessions by id, then the promo
-code, then the order. Every lock waits at most LOCK_TIMEOUT; callers retry and finally say "busy".
+code, then the order (then ticket types, for limits per e-mail). Every lock waits at most
+LOCK_TIMEOUT; callers retry and finally say "busy". A reservation writes its order before it
+takes any of them (orders.py): the locks are held from the count to the commit only.
 """
 
 import time
@@ -33,10 +35,13 @@ def quotas_lock(quota_ids: Iterable[int]) -> list[Quota]:
 
 
 def sessions_lock(session_ids: Iterable[int]) -> list[Session]:
+    """Lock the session rows in id order. NO KEY UPDATE: it does not wait for the KEY SHARE locks
+    that uncommitted positions picking these sessions hold on them (a reservation writes its
+    positions before it takes the locks), and still excludes every other locker."""
     ids = sorted(set(session_ids))
     if not ids:
         return []
-    return list(Session.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    return list(Session.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
 
 
 def quota_used(quotas: list[Quota], *, now=None) -> dict[int, int]:

@@ -21,7 +21,7 @@ from operations.audit.services import audit_record
 from operations.events.models import Event
 from operations.invoicing.services.taxes import order_tax_apply
 from operations.ticketing.errors import OrderError
-from operations.ticketing.models import Order, OrderPosition, PromoCode, TicketType, seat_holding_q
+from operations.ticketing.models import Order, OrderPosition, PromoCode, Session, TicketType, seat_holding_q
 from operations.ticketing.money import money_quantize
 from operations.ticketing.queries import (
     order_by_idempotency_key, order_locked, positions_with_types, types_with_quotas,
@@ -148,36 +148,20 @@ def _order_place(*, event, items, promo_code, idempotency_key, user, request, no
     _seats_check(quotas, capacity.quota_used(quotas, now=now), items, types)
 
     def work() -> Order:
-        locked_quotas = capacity.quotas_lock(q.pk for q in quotas)
-        session_ids = {s for item in items for s in item.session_ids}
-        sessions = {s.pk: s for s in capacity.sessions_lock(session_ids)}
-        if len(sessions) != len(session_ids) or any(s.event_id != event.pk for s in sessions.values()):
-            raise OrderError("This session is not available.", code="session_unknown")
-        _seats_check(locked_quotas, capacity.quota_used(locked_quotas, now=now), items, types)
-        session_taken = capacity.session_used(list(sessions.values()), now=now)
-        for session in sessions.values():
-            wanted = sum(i.quantity for i in items if session.pk in i.session_ids)
-            if session.capacity is not None and session_taken.get(session.pk, 0) + wanted > session.capacity:
-                raise OrderError(f"“{session.title}” is full.", code="session_full")
-        locked_promo = None
-        if promo is not None:
-            locked_promo = PromoCode.objects.select_for_update().get(pk=promo.pk)
-            if locked_promo.max_uses is not None and locked_promo.used_count >= locked_promo.max_uses:
-                raise OrderError("This promo code has been used up.", code="promo_exhausted")
-            PromoCode.objects.filter(pk=promo.pk).update(used_count=F("used_count") + 1)
-        limited = set(locked_promo.ticket_types.values_list("pk", flat=True)) if locked_promo else set()
+        sessions = _sessions_read(event, items)
+        limited = set(promo.ticket_types.values_list("pk", flat=True)) if promo else set()
         lines = []  # (ticket type, price, discount, session ids), one per seat
         for item in items:
             ticket_type = types[item.ticket_type_id]
             price = ticket_type.price_at(now) + sum((sessions[s].price for s in item.session_ids), Decimal(0))
             price = money_quantize(price, event.currency)
-            off = _discount(locked_promo, ticket_type, price, event.currency, limited)
+            off = _discount(promo, ticket_type, price, event.currency, limited)
             lines += [(ticket_type, price, off, item.session_ids)] * item.quantity
         subtotal = sum((price for _, price, _, _ in lines), Decimal(0))
         discount = sum((off for _, _, off, _ in lines), Decimal(0))
         # Written with its totals: one statement for the order, one for its seats.
         order = _order_create(event=event, now=now, idempotency_key=idempotency_key, user=user,
-                              promo=locked_promo, hold_minutes=hold_minutes, subtotal=subtotal, discount=discount,
+                              promo=promo, hold_minutes=hold_minutes, subtotal=subtotal, discount=discount,
                               total=money_quantize(subtotal - discount, event.currency))
         attendee = {"attendee_name": buyer.name, "attendee_email": buyer.email} if buyer else {}
         positions = OrderPosition.objects.bulk_create([
@@ -195,10 +179,16 @@ def _order_place(*, event, items, promo_code, idempotency_key, user, request, no
         if buyer is not None:
             if order.total:
                 raise OrderError("This ticket is not free: please register in steps.", code="one_step_unavailable")
-            _email_limits_check(order, buyer.email, positions, now)
             before = order_snapshot(order)
             order.name, order.email, order.phone = buyer.name, buyer.email, phone
             order_submit_locked(order, payment_method="", now=now, request=request, before=before, positions=positions)
+        # The seats last. Until this transaction commits nobody else sees the order, so counting
+        # and taking seats only needs the quota locks from here to the commit: everything above
+        # runs while other buyers of the same seats do their own writing, and a refusal here rolls
+        # it all back.
+        _seats_take(quotas, sessions, items, types, promo, now)
+        if buyer is not None:
+            _email_limits_check(order, buyer.email, positions, now)
         return order
 
     for _ in range(DRAWS):
@@ -215,12 +205,42 @@ def _order_place(*, event, items, promo_code, idempotency_key, user, request, no
     raise OrderError("Please try again.", code="busy")
 
 
-def _seats_check(quotas, used: dict[int, int], items: list[Item], types: dict[int, TicketType]) -> None:
-    """Refuse (sold_out, with the seats left) items that do not fit in every quota."""
+def _sessions_read(event: Event, items: list[Item]) -> dict[int, Session]:
+    """The sessions the items pick (for their prices); refuses unknown ones (session_unknown)."""
+    session_ids = {s for item in items for s in item.session_ids}
+    sessions = {s.pk: s for s in Session.objects.filter(pk__in=session_ids)} if session_ids else {}
+    if len(sessions) != len(session_ids) or any(s.event_id != event.pk for s in sessions.values()):
+        raise OrderError("This session is not available.", code="session_unknown")
+    return sessions
+
+
+def _seats_take(quotas, sessions: dict[int, Session], items: list[Item], types: dict[int, TicketType],
+                promo: PromoCode | None, now) -> None:
+    """Under the locks (quotas, sessions, promo code, in that order), check that the order just
+    written by this transaction fits: the counts include its own seats. Takes a use of the code."""
+    locked_quotas = capacity.quotas_lock(q.pk for q in quotas)
+    _seats_check(locked_quotas, capacity.quota_used(locked_quotas, now=now), items, types, counted=True)
+    locked_sessions = capacity.sessions_lock(sessions)
+    taken = capacity.session_used(locked_sessions, now=now)
+    for session in locked_sessions:
+        if session.capacity is not None and taken.get(session.pk, 0) > session.capacity:
+            raise OrderError(f"“{session.title}” is full.", code="session_full")
+    if promo is not None:
+        locked = PromoCode.objects.select_for_update(no_key=True).get(pk=promo.pk)
+        if locked.max_uses is not None and locked.used_count >= locked.max_uses:
+            raise OrderError("This promo code has been used up.", code="promo_exhausted")
+        PromoCode.objects.filter(pk=promo.pk).update(used_count=F("used_count") + 1)
+
+
+def _seats_check(quotas, used: dict[int, int], items: list[Item], types: dict[int, TicketType], *,
+                 counted: bool = False) -> None:
+    """Refuse (sold_out, with the seats left) items that do not fit in every quota. ``counted``:
+    ``used`` already includes the items (their order is written)."""
     for quota in quotas:
         wanted = sum(i.quantity for i in items if quota in types[i.ticket_type_id].counted_quotas)
-        if used[quota.pk] + wanted > quota.size:
-            left = max(quota.size - used[quota.pk], 0)
+        others = used[quota.pk] - wanted if counted else used[quota.pk]
+        if others + wanted > quota.size:
+            left = max(quota.size - others, 0)
             raise OrderError("Sold out." if not left else f"Only {left} seat{'s are' if left > 1 else ' is'} left.",
                              code="sold_out", remaining=left)
 
@@ -310,7 +330,8 @@ def _email_limits_check(order: Order, email: str, positions: list[OrderPosition]
     if not limited:
         return
     # Lock the limited types so two orders for one e-mail cannot both pass the count.
-    list(TicketType.objects.select_for_update().filter(pk__in=sorted(t.pk for t in limited)).order_by("pk"))
+    # NO KEY UPDATE: positions being written for these types hold KEY SHARE locks on them.
+    list(TicketType.objects.select_for_update(no_key=True).filter(pk__in=sorted(t.pk for t in limited)).order_by("pk"))
     for ticket_type in limited:
         held = (OrderPosition.objects.filter(seat_holding_q(now), ticket_type=ticket_type, is_cancelled=False,
                                              order__email=email).exclude(order=order).count())

@@ -209,27 +209,66 @@ def test_a_sold_out_event_is_refused_without_waiting_for_the_quota_locks(django_
             assert Order.objects.count() == 1
 
 
-def test_forty_one_step_registrations_for_seven_free_seats_confirm_exactly_seven(django_db_setup, django_db_blocker):
+def _one_step_race(slug: str, email, limit_per_email=None):
+    """BUYERS one-step registrations for SEATS free seats; the results and the committed orders."""
     from operations.ticketing.models import Ticket
     from operations.ticketing.services.orders import order_register
 
-    with django_db_blocker.unblock(), committed_organization("onestep") as organization:
+    with committed_organization(slug) as organization:
         with schema_context(organization.schema_name):
-            event = event_make(slug="onestep")
-            seat = ticket_type_make(event, name="Seat", price="0", seats=SEATS, max_per_order=1)
+            event = event_make(slug=slug)
+            seat = ticket_type_make(event, name="Seat", price="0", seats=SEATS, max_per_order=1,
+                                    limit_per_email=limit_per_email)
         connection.set_schema_to_public()
 
         def register(index):
             with schema_context(organization.schema_name):
                 return _until_not_busy(lambda: order_register(
-                    event=event, items=[Item(seat.pk, 1)], name=f"Buyer {index}", email=f"b{index}@example.com",
+                    event=event, items=[Item(seat.pk, 1)], name=f"Buyer {index}", email=email(index),
                     idempotency_key=f"key-{index}")).code
 
         results = _race(organization.schema_name, register)
         with schema_context(organization.schema_name):
-            confirmed = Order.objects.filter(status=Order.Status.CONFIRMED).count()
-            tickets = Ticket.objects.filter(revoked_at=None).count()
-            others = Order.objects.exclude(status=Order.Status.CONFIRMED).count()
-        assert confirmed == tickets == SEATS == sum(str(r).startswith("REG-") for r in results)
-        assert others == 0  # a refused one-step registration leaves no pending order behind
-        assert sorted(r for r in results if not str(r).startswith("REG-")) == ["sold_out"] * (BUYERS - SEATS)
+            confirmed = list(Order.objects.filter(status=Order.Status.CONFIRMED).values_list("email", flat=True))
+            assert Ticket.objects.filter(revoked_at=None).count() == len(confirmed)
+            # A refused one-step registration leaves no pending order behind.
+            assert not Order.objects.exclude(status=Order.Status.CONFIRMED).exists()
+        return results, confirmed
+
+
+def test_forty_one_step_registrations_for_seven_free_seats_confirm_exactly_seven(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        results, confirmed = _one_step_race("onestep", lambda index: f"b{index}@example.com")
+    assert len(confirmed) == SEATS == sum(str(r).startswith("REG-") for r in results)
+    assert sorted(r for r in results if not str(r).startswith("REG-")) == ["sold_out"] * (BUYERS - SEATS)
+
+
+def test_one_step_registrations_racing_from_three_addresses_get_one_seat_each(django_db_setup, django_db_blocker):
+    # One seat per e-mail address, seven seats, forty buyers sharing three addresses.
+    with django_db_blocker.unblock():
+        results, confirmed = _one_step_race("permail", lambda index: f"b{index % 3}@example.com", limit_per_email=1)
+    assert sorted(confirmed) == ["b0@example.com", "b1@example.com", "b2@example.com"]
+    assert sorted(r for r in results if not str(r).startswith("REG-")) == ["email_limit"] * (BUYERS - 3)
+
+
+def test_forty_buyers_for_a_session_with_seven_places_never_overfill_it(django_db_setup, django_db_blocker):
+    from operations.ticketing.models import Session
+
+    with django_db_blocker.unblock(), committed_organization("session") as organization:
+        with schema_context(organization.schema_name):
+            event = event_make(slug="session")
+            general = ticket_type_make(event, seats=BUYERS)
+            workshop = Session.objects.create(event=event, title="Workshop", starts_at=event.starts_at,
+                                              ends_at=event.ends_at, capacity=SEATS)
+        connection.set_schema_to_public()
+
+        def buy(index):
+            with schema_context(organization.schema_name):
+                return _until_not_busy(lambda: order_reserve(
+                    event=event, items=[Item(general.pk, 1, session_ids=[workshop.pk])])).code
+
+        results = _race(organization.schema_name, buy)
+        with schema_context(organization.schema_name):
+            taken = OrderPosition.objects.filter(sessions=workshop).count()
+        assert taken == SEATS == sum(str(r).startswith("REG-") for r in results)
+        assert sorted(r for r in results if not str(r).startswith("REG-")) == ["session_full"] * (BUYERS - SEATS)
