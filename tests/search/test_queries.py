@@ -211,3 +211,20 @@ def test_empty_state_offers_popular_categories_cities_and_upcoming_events(events
     popular = popular_facets(now=NOW)
     assert popular["categories"] == ["Music"] and set(popular["cities"]) == {"Seoul", "Busan"}
     assert [r.title for r in popular["upcoming"]] == ["A", "B"]
+
+
+def test_ended_events_never_appear_and_events_under_way_do(events_index):
+    events_index.add(
+        event_source("Jazz Gala Last Night", starts_at=NOW - dt.timedelta(hours=5), ends_at=NOW - dt.timedelta(hours=1)),
+        event_source("Jazz Marathon Under Way", starts_at=NOW - dt.timedelta(days=1), ends_at=NOW + dt.timedelta(days=1)),
+        event_source("Jazz Brunch Next Week", starts_at=NOW + dt.timedelta(days=7)),
+    )
+    under_way_and_next = {"Jazz Marathon Under Way", "Jazz Brunch Next Week"}
+    assert set(titles(run("q=jazz"))) == under_way_and_next
+    assert set(titles(run(""))) == under_way_and_next
+    assert set(titles(run("city=Seoul&sort=date"))) == under_way_and_next
+    assert titles(run("when=today")) == ["Jazz Marathon Under Way"]
+    day = NOW.date()
+    assert titles(run(f"from={day - dt.timedelta(days=1)}&to={day}")) == ["Jazz Marathon Under Way"]
+    assert run("").facets["city"][0].count == 2
+    assert [e.title for e in popular_facets(now=NOW)["upcoming"]] == ["Jazz Marathon Under Way", "Jazz Brunch Next Week"]
