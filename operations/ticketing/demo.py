@@ -30,12 +30,39 @@ def _price(amount: Decimal, currency: str) -> Decimal:
     return amount * _WHOLE_UNIT_FACTOR if currency_exponent(currency) == 0 else amount
 
 
+# Events with free entry, one ticket per person and nothing to ask: they register in one step.
+FREE_ENTRY = {"open-studios-kreuzberg"}
+
+
 def demo_ticketing_load(organization) -> None:
     """Ticket types, quotas, sessions, a promo code and a few orders per event of ``organization``,
-    priced in each event's currency. Idempotent: running it again adds nothing."""
+    priced in each event's currency (free entry for the events in FREE_ENTRY). Idempotent:
+    running it again adds nothing."""
     with schema_context(organization.schema_name):
         for event in Event.objects.all():
-            _event_load(event, organization)
+            if event.slug in FREE_ENTRY:
+                _free_entry_load(event)
+            else:
+                _event_load(event, organization)
+
+
+@transaction.atomic
+def _free_entry_load(event: Event) -> None:
+    from operations.ticketing.services.orders import Item, order_register
+
+    entry, created = TicketType.objects.get_or_create(event=event, name="Free entry", defaults={
+        "description": "One ticket per person: show it at the meeting point.", "price": Decimal(0),
+        "max_per_order": 1})
+    if created:
+        entry.quotas.add(Quota.objects.create(event=event, name="Visitors", size=150))
+    if Order.objects.filter(event=event).exists() or event.status not in (Event.Status.PUBLISHED, Event.Status.ONGOING):
+        return
+    try:
+        for index, (name, handle) in enumerate(_PEOPLE[2:]):
+            order_register(event=event, items=[Item(entry.pk, 1)], name=name, email=f"{handle}@example.com",
+                           idempotency_key=f"demo-{event.pk}-free-{index}")
+    except OrderError as error:
+        logger.info("demo orders skipped for %s: %s", event, error.code)
 
 
 # Consumption tax by currency, prices including it (as people there expect to see them).
