@@ -43,7 +43,22 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
             try:
                 teardown_databases(db_cfg, verbosity=request.config.option.verbose)
             except Exception as exc:  # a server process may still hold a connection
-                request.node.warn(pytest.PytestWarning(f"Could not drop the test database: {exc!r}"))
+                request.node.warn(pytest.PytestWarning(
+                    f"Could not drop the test database: {exc!r}; still connected: {_sessions_holding()}"))
+
+
+def _sessions_holding() -> list[str]:
+    """Who else is connected to the test database (to find what a test left running)."""
+    try:
+        # A failed teardown leaves the connection naming the test database; pg_stat_activity is
+        # read through the maintenance database.
+        name = connection.settings_dict["NAME"]
+        with connection._nodb_cursor() as cursor:
+            cursor.execute("SELECT pid, application_name, state, backend_start, left(query, 120) FROM pg_stat_activity "
+                           "WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+            return [" | ".join(str(value) for value in row) for row in cursor.fetchall()]
+    except Exception as error:  # noqa: BLE001 - a diagnostic only
+        return [f"unknown ({error!r})"]
 
 
 def _session_organizations_ensure() -> None:
