@@ -227,6 +227,12 @@ def _ended_before(at: dt.datetime) -> Q:
     return Q("range", ends_at={"lt": at.isoformat()})
 
 
+def _upcoming_rules(now: dt.datetime, organization_slug: str | None) -> dict:
+    """The bool clauses of events not ended (of one organization, when given)."""
+    return {"filter": [{"term": {"organization_slug": organization_slug}}] if organization_slug else [],
+            "must_not": [_ended_before(now).to_dict()]}
+
+
 def _overlaps(start: dt.datetime, end: dt.datetime) -> Q:
     """Events under way at some point in [start, end) (a three-day festival is "today" too)."""
     return Q("bool", filter=[Q("range", starts_at={"lt": end.isoformat()})], must_not=[_ended_before(start)])
@@ -589,10 +595,9 @@ def suggestions(prefix: str, *, now: dt.datetime, organization_slug: str | None 
 
 def _suggestions_lookup(prefix: str, *, now: dt.datetime, organization_slug: str | None, limit: int,
                         client) -> list[dict]:
-    rules = [{"term": {"organization_slug": organization_slug}}] if organization_slug else []
     response = client.search(index=events_alias(), size=limit * 2, source=["title", "organization_name", "city", "url"],
                               query={"bool": {"must": [{"match": {"title.prefix": {"query": prefix, "operator": "and"}}}],
-                                              "filter": rules, "must_not": [_ended_before(now).to_dict()]}},
+                                              **_upcoming_rules(now, organization_slug)}},
                               sort=["_score", {"starts_at": "asc"}])
     seen, out = set(), []
     for hit in response["hits"]["hits"]:
@@ -611,9 +616,7 @@ def popular_facets(*, now: dt.datetime, organization_slug: str | None = None, cl
     """For the empty state: the most common categories and cities of upcoming events, and the
     next few events."""
     client = client or search_client()
-    rules = [{"term": {"organization_slug": organization_slug}}] if organization_slug else []
-    response = client.search(index=events_alias(), size=3, query={"bool": {"filter": rules,
-                                                                           "must_not": [_ended_before(now).to_dict()]}},
+    response = client.search(index=events_alias(), size=3, query={"bool": _upcoming_rules(now, organization_slug)},
                              sort=[{"starts_at": "asc"}],
                              aggs={"category": {"terms": {"field": "categories", "size": 6}},
                                    "city": {"terms": {"field": "city", "size": 6}}})

@@ -46,6 +46,11 @@ def demo_ticketing_load(organization) -> None:
                 _event_load(event, organization)
 
 
+def _takes_demo_orders(event: Event) -> bool:
+    """Public events without orders yet (a second run adds none)."""
+    return event.status in (Event.Status.PUBLISHED, Event.Status.ONGOING) and not Order.objects.filter(event=event).exists()
+
+
 @transaction.atomic
 def _free_entry_load(event: Event) -> None:
     from operations.ticketing.services.orders import Item, order_register
@@ -55,7 +60,7 @@ def _free_entry_load(event: Event) -> None:
         "max_per_order": 1})
     if created:
         entry.quotas.add(Quota.objects.create(event=event, name="Visitors", size=150))
-    if Order.objects.filter(event=event).exists() or event.status not in (Event.Status.PUBLISHED, Event.Status.ONGOING):
+    if not _takes_demo_orders(event):
         return
     try:
         for index, (name, handle) in enumerate(_PEOPLE[2:]):
@@ -107,7 +112,7 @@ def _event_load(event: Event, organization) -> None:
             Session.objects.create(event=event, title=title, room=room, starts_at=start + timedelta(hours=index * 2),
                                    ends_at=start + timedelta(hours=index * 2 + 1, minutes=30),
                                    capacity=30 if "Workshop" in title else None, speakers="Demo speaker")
-    if Order.objects.filter(event=event).exists() or event.status not in (Event.Status.PUBLISHED, Event.Status.ONGOING):
+    if not _takes_demo_orders(event):
         return
     domain = organization.slug
     try:

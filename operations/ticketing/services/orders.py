@@ -159,6 +159,8 @@ def _order_place(*, event, items, promo_code, idempotency_key, user, request, no
             lines += [(ticket_type, price, off, item.session_ids)] * item.quantity
         subtotal = sum((price for _, price, _, _ in lines), Decimal(0))
         discount = sum((off for _, _, off, _ in lines), Decimal(0))
+        if buyer is not None and subtotal - discount:  # (no tax is due on nothing)
+            raise OrderError("This ticket is not free: please register in steps.", code="one_step_unavailable")
         # Written with its totals: one statement for the order, one for its seats.
         order = _order_create(event=event, now=now, idempotency_key=idempotency_key, user=user,
                               promo=promo, hold_minutes=hold_minutes, subtotal=subtotal, discount=discount,
@@ -177,8 +179,6 @@ def _order_place(*, event, items, promo_code, idempotency_key, user, request, no
         audit_record("order.reserved", target=order, after=order_snapshot(order), request=request,
                      actor=user)
         if buyer is not None:
-            if order.total:
-                raise OrderError("This ticket is not free: please register in steps.", code="one_step_unavailable")
             before = order_snapshot(order)
             order.name, order.email, order.phone = buyer.name, buyer.email, phone
             order_submit_locked(order, payment_method="", now=now, request=request, before=before, positions=positions)
