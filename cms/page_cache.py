@@ -12,10 +12,13 @@ kept page of that organization at once, and so does a change to the organization
 shows on every page). Keys carry the schema (django_tenants' key function).
 """
 
+import threading
 import time
 
 from django.contrib.messages import get_messages
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from wagtail.images.models import AbstractRendition
@@ -36,19 +39,33 @@ def _first_generation() -> int:
     return time.time_ns() // 1000
 
 
+# Generations read during the current request, by schema: a page's frame, its questions and its
+# kept render all ask, and each ask was a Redis round trip. None outside requests (tasks, shells).
+_request = threading.local()
+
+
 def content_generation() -> int:
+    """The current organization's generation, read once per request (an edit made by the request
+    itself is seen at once: content_changed forgets what was read)."""
+    read = getattr(_request, "generations", None)
+    schema = connection.schema_name
+    if read is not None and schema in read:
+        return read[schema]
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         cache.add(GENERATION_KEY, _first_generation(), timeout=None)
         generation = cache.get(GENERATION_KEY, 0)
+    if read is not None:
+        read[schema] = generation
     return generation
 
 
-def request_generation(request) -> int:
-    """The generation, read from the cache once per request."""
-    if not hasattr(request, "content_generation"):
-        request.content_generation = content_generation()
-    return request.content_generation
+def _request_started(**kwargs) -> None:
+    _request.generations = {}
+
+
+def _request_finished(**kwargs) -> None:
+    _request.generations = None
 
 
 class KeptInProcess:
@@ -71,6 +88,9 @@ class KeptInProcess:
 
 def content_changed() -> None:
     """Retire every kept page of the current organization."""
+    read = getattr(_request, "generations", None)
+    if read is not None:
+        read.pop(connection.schema_name, None)
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:  # not set yet: nothing is kept under it
@@ -97,6 +117,8 @@ def receivers_connect() -> None:
     post_save.connect(_on_change, dispatch_uid="cms.page_cache.save")
     post_delete.connect(_on_change, dispatch_uid="cms.page_cache.delete")
     m2m_changed.connect(_on_change, dispatch_uid="cms.page_cache.m2m")
+    request_started.connect(_request_started, dispatch_uid="cms.page_cache.request_started")
+    request_finished.connect(_request_finished, dispatch_uid="cms.page_cache.request_finished")
 
 
 def is_cacheable(page, request) -> bool:

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils.html import escape
 
-from cms.page_cache import KeptInProcess, request_generation
+from cms.page_cache import KeptInProcess, content_generation
 
 CONTENT = "<!--tessera:content-->"
 TITLE = "\ue010"  # a private-use character: passes autoescaping unchanged and never occurs in text
@@ -39,6 +39,6 @@ def shell_response(request, template: str, content: str, context: dict, *, title
         return head, tail
 
     head, tail = _shells.get_or_make(
-        (connection.schema_name, request_generation(request), request.get_host(), template), halves)
+        (connection.schema_name, content_generation(), request.get_host(), template), halves)
     html = head.replace(TITLE, escape(title), 1) + render_to_string(content, context, request) + tail
     return HttpResponse(html, status=status)

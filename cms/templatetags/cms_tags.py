@@ -38,10 +38,9 @@ def site_menu(context) -> list:
 def content_generation(context) -> int:
     """The organization's content generation (cms.page_cache): the layout's branding, menu and
     footer are kept per generation, so an editor's change shows at once. Read once per request."""
-    from cms.page_cache import content_generation as generation, request_generation
+    from cms.page_cache import content_generation as generation
 
-    request = context.get("request")
-    return generation() if request is None else request_generation(request)
+    return generation()
 
 
 LAYOUT_PARTS = ("branding", "brand", "nav", "footer")

@@ -102,3 +102,37 @@ def test_generations_never_repeat_after_the_cache_is_emptied(org_a, in_schema):
         before = content_generation()
         cache.delete(GENERATION_KEY)
         assert content_generation() > before
+
+
+def test_generation_is_read_once_per_request_and_an_edit_in_the_request_is_seen(org_a, org_b, in_schema):
+    """Within a request the generation comes from the first read (the frame, the questions and
+    the kept page all ask); another organization's is read for itself; the request's own edit
+    moves it on; the next request reads afresh."""
+    from django.core.cache import cache
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from cms.page_cache import GENERATION_KEY, content_changed, content_generation
+
+    # As Django's test client does: the test's connection holds its transaction across "requests".
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    request_started.send(sender=None)
+    try:
+        with in_schema(org_a):
+            first = content_generation()
+            cache.incr(GENERATION_KEY)  # another process's edit, seen from the next request on
+            assert content_generation() == first
+        with in_schema(org_b):
+            other = content_generation()
+            assert content_generation() == other
+        with in_schema(org_a):
+            content_changed()
+            assert content_generation() == first + 2
+    finally:
+        request_finished.send(sender=None)
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    with in_schema(org_a):
+        cache.incr(GENERATION_KEY)
+        assert content_generation() == first + 3

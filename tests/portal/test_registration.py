@@ -379,6 +379,21 @@ def test_one_free_seat_with_nothing_to_ask_is_registered_in_one_step(rsvp, djang
     assert again["Location"] == response["Location"] and Order.objects.count() == 1
 
 
+def test_the_last_seat_sent_twice_gives_the_first_order_not_sold_out(rsvp):
+    """The repeated form is refused like any other (its own seat fills the event) and answered with
+    the order of the first submission; the registration is audited as reserved and confirmed."""
+    from operations.audit.models import AuditEntry
+
+    order_reserve(event=rsvp["event"], items=[Item(rsvp["seat"].pk, 1)])
+    first = rsvp["client"].post("/register/meetup/", _one_step_data(rsvp))
+    again = rsvp["client"].post("/register/meetup/", _one_step_data(rsvp))
+    assert first.status_code == again.status_code == 302 and again["Location"] == first["Location"]
+    order = Order.objects.get(idempotency_key="one")
+    assert Order.objects.count() == 2 and order.status == Order.Status.CONFIRMED
+    actions = list(AuditEntry.objects.filter(target_id=str(order.pk)).order_by("pk").values_list("action", flat=True))
+    assert actions == ["order.reserved", "order.confirmed"]
+
+
 def test_events_with_group_tickets_keep_the_steps(shop):
     page = shop["client"].get("/register/summit/").content.decode()
     assert 'value="one_step"' not in page and "Reserve for 15 minutes" in page

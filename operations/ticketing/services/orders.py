@@ -17,7 +17,7 @@ from django.db import IntegrityError
 from django.db.models import F
 from django.utils import timezone
 
-from operations.audit.services import audit_record
+from operations.audit.services import audit_batch, audit_record
 from operations.events.models import Event
 from operations.invoicing.services.taxes import order_tax_apply
 from operations.ticketing.errors import OrderError
@@ -135,8 +135,20 @@ def _order_place(*, event, items, promo_code, idempotency_key, user, request, no
     """Reserve; with ``buyer``, also submit in the same transaction (the buyer is the attendee).
     Everything done under the quota locks is a few statements: buyers of the same seats wait for
     them."""
-    if idempotency_key and (existing := order_by_idempotency_key(idempotency_key)):
-        return _same_event(existing, event)
+    try:
+        return _order_write(event=event, items=items, promo_code=promo_code, idempotency_key=idempotency_key,
+                            user=user, request=request, now=now, hold_minutes=hold_minutes, buyer=buyer, phone=phone)
+    except OrderError:
+        # A repeated submission is refused like any other (its own seats count against it, its
+        # key is taken) and then answered with the first one's order. Looking the key up only
+        # here spares every first submission a query.
+        if idempotency_key and (existing := order_by_idempotency_key(idempotency_key)):
+            return _same_event(existing, event)
+        raise
+
+
+def _order_write(*, event, items, promo_code, idempotency_key, user, request, now, hold_minutes, buyer,
+                 phone) -> Order:
     now = now or timezone.now()
     if not event.registration_is_open(now):
         raise OrderError("Registration for this event is not open.", code="sale_closed")
@@ -176,12 +188,14 @@ def _order_place(*, event, items, promo_code, idempotency_key, user, request, no
         if added := order_tax_apply(order=order, lines=[(price, off) for _, price, off, _ in lines]):
             order.total += added
             order.save(update_fields=["total"])
-        audit_record("order.reserved", target=order, after=order_snapshot(order), request=request,
-                     actor=user)
-        if buyer is not None:
-            before = order_snapshot(order)
-            order.name, order.email, order.phone = buyer.name, buyer.email, phone
-            order_submit_locked(order, payment_method="", now=now, request=request, before=before, positions=positions)
+        with audit_batch():
+            audit_record("order.reserved", target=order, after=order_snapshot(order), request=request,
+                         actor=user)
+            if buyer is not None:
+                before = order_snapshot(order)
+                order.name, order.email, order.phone = buyer.name, buyer.email, phone
+                order_submit_locked(order, payment_method="", now=now, request=request, before=before,
+                                    positions=positions)
         # The seats last. Until this transaction commits nobody else sees the order, so counting
         # and taking seats only needs the quota locks from here to the commit: everything above
         # runs while other buyers of the same seats do their own writing, and a refusal here rolls
@@ -195,7 +209,7 @@ def _order_place(*, event, items, promo_code, idempotency_key, user, request, no
         try:
             return capacity.with_lock_retry(work)
         except IntegrityError as error:
-            # Two submissions with the same key raced; the first one won.
+            # The key was used before (or by a submission racing this one): the first one won.
             if idempotency_key and (existing := order_by_idempotency_key(idempotency_key)):
                 return _same_event(existing, event)
             # A drawn confirmation number or secret was taken: the whole reservation runs again
