@@ -140,6 +140,14 @@ DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 DATABASES["default"]["ENGINE"] = "config.postgresql"  # django-tenants' backend, see config/postgresql
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=True)
+# Server-side binding lets psycopg prepare what a connection runs again and again (a statement
+# seen 5 times): PostgreSQL then parses and plans it once per connection instead of on every run
+# (the order page's database work halved under load, BENCHMARKS.md). Plans follow the search path
+# (PostgreSQL plans a prepared statement again when the schema changes), so tenants stay apart. A pooler in
+# transaction mode (PgBouncer before 1.21) cannot keep prepared statements: set
+# DATABASE_PREPARED_STATEMENTS=false behind one.
+if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL")

@@ -68,3 +68,27 @@ def test_selecting_the_schema_a_connection_has_sends_no_second_set(org_a):
     with CaptureQueriesContext(connection) as queries:
         Event.objects.count()
     assert [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SET search_path")] == []
+
+
+def test_a_statement_prepared_in_one_organization_reads_the_others_own_rows(org_a, org_b, in_schema):
+    """The connection prepares statements it runs often (config/settings.py); the same text run
+    after the schema changes must read the new schema's table, not the one it was planned for."""
+    from django.db import connection
+
+    with in_schema(org_a):
+        make_event("alpha-prepared")
+    with in_schema(org_b):
+        make_event("beta-prepared")
+        make_event("beta-second")
+    assert connection.connection.prepare_threshold is not None  # prepared statements are on
+    for _ in range(3):
+        for organization, slugs in ((org_a, ["alpha-prepared"]), (org_b, ["beta-prepared", "beta-second"])):
+            with in_schema(organization):
+                for _ in range(6):  # past the threshold: psycopg has prepared it
+                    assert sorted(Event.objects.filter(slug__endswith="prepared").values_list("slug", flat=True)
+                                  .union(Event.objects.filter(slug="beta-second").values_list("slug", flat=True))) == slugs
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%beta-second%"])
+        assert cursor.fetchone()[0] == 0  # values are parameters, not part of the statement
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ['%UNION%"slug"%'])
+        assert cursor.fetchone()[0] == 1  # the one statement served both organizations
