@@ -199,15 +199,20 @@ def _rush(port: int, host: str, slug: str, type_id: int, server_pid: int, *, one
     }
 
 
+WARM_ATTEMPTS = 64  # ~16 per worker: each connection has prepared its statements (5 runs each)
+
+
 def _workers_warm(port: int, host: str, slug: str, type_id: int, *, one_step: bool) -> None:
-    """Every worker process through the flow once (imports, templates, kept frames), on an event
-    of its own: concurrent attempts, so that each of gunicorn's workers takes some."""
+    """Every worker process through the flow several times (imports, templates, kept frames, the
+    statements its database connection prepares), on an event of its own: a server that has been
+    up for a while. Concurrent attempts, so that each of gunicorn's workers takes some."""
     buyer = Buyer(port, host, slug, type_id, one_step=one_step)
-    threads = [threading.Thread(target=buyer.attempt, args=(-index,)) for index in range(1, 17)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    for batch in range(0, WARM_ATTEMPTS, 16):
+        threads = [threading.Thread(target=buyer.attempt, args=(-index,)) for index in range(batch + 1, batch + 17)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
 
 def _tickets_sold(organization, slug: str) -> int:
