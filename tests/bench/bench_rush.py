@@ -17,6 +17,7 @@ seats went while the buyer looked) after two.
 Targets (DESIGN.md): exactly 100 tickets, every request answered, >= 100 accepted orders/s until
 sold out, p99 under 1 s."""
 
+import gc
 import http.client
 import os
 import queue
@@ -200,12 +201,14 @@ def _rush(port: int, host: str, slug: str, type_id: int, server_pid: int, *, one
 
 
 WARM_ATTEMPTS = 64  # ~16 per worker: each connection has prepared its statements (5 runs each)
+WARM_SEATS = 32  # the later warm-up attempts meet the sold-out page and the refused form too
 
 
 def _workers_warm(port: int, host: str, slug: str, type_id: int, *, one_step: bool) -> None:
-    """Every worker process through the flow several times (imports, templates, kept frames, the
-    statements its database connection prepares), on an event of its own: a server that has been
-    up for a while. Concurrent attempts, so that each of gunicorn's workers takes some."""
+    """Every worker process through the flow several times, sold out included (imports, templates,
+    kept frames, the statements its database connection prepares), on an event of its own: a
+    server that has been up for a while. Concurrent attempts, so that each of gunicorn's workers
+    takes some. (Warmed on seats to spare only, every first round ran about a tenth slower.)"""
     buyer = Buyer(port, host, slug, type_id, one_step=one_step)
     for batch in range(0, WARM_ATTEMPTS, 16):
         threads = [threading.Thread(target=buyer.attempt, args=(-index,)) for index in range(batch + 1, batch + 17)]
@@ -240,7 +243,7 @@ def bench_rush(django_db_blocker, django_db_setup):
     with django_db_blocker.unblock(), committed_organization("rush") as organization:
         type_ids = {name: _event_prepare(organization, name, per_order=1 if shapes[name.rsplit("-", 1)[0]] else 2,
                                          seats=SEATS) for name in rounds}
-        warm_ids = {slug: _event_prepare(organization, f"warm-{slug}", per_order=1 if one_step else 2, seats=ATTEMPTS)
+        warm_ids = {slug: _event_prepare(organization, f"warm-{slug}", per_order=1 if one_step else 2, seats=WARM_SEATS)
                     for slug, one_step in shapes.items()}
         connection.set_schema_to_public()
         host = organization.primary_host()
@@ -249,11 +252,16 @@ def bench_rush(django_db_blocker, django_db_setup):
         try:
             for slug, one_step in shapes.items():
                 _workers_warm(server.port, host, f"warm-{slug}", warm_ids[slug], one_step=one_step)
+            # The clients share this process with the test session's large heap (Django, Wagtail):
+            # a full collection during a round would stall every client thread at once.
+            gc.collect()
+            gc.freeze()
             for name in rounds:
                 slug = name.rsplit("-", 1)[0]
                 figures = _rush(server.port, host, name, type_ids[name], server.process.pid, one_step=shapes[slug])
                 runs[slug].append({**figures, "event": name})
         finally:
+            gc.unfreeze()
             server.stop()
             _queued_mail_purge()
         for run in (run for slug_runs in runs.values() for run in slug_runs):
