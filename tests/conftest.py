@@ -1,5 +1,7 @@
+import asyncio
+
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -66,8 +68,8 @@ def _sessions_holding() -> list[str]:
 def _test_database_force_drop() -> bool:
     """Drop the test database, ending the sessions still connected to it (PostgreSQL 13+): they
     belong to this run, which is over, and a database left behind would be dropped by the next
-    run anyway. Seen in CI: one idle connection of a committed test whose Django connection object
-    was not the one the teardown closed."""
+    run anyway. (Seen in CI before the connections of tests run inside Playwright's event loop
+    were closed after each test: _connections_closed_inside_a_running_loop.)"""
     try:
         name = connection.settings_dict["NAME"]
         with connection._nodb_cursor() as cursor:
@@ -87,6 +89,21 @@ def _session_organizations_ensure() -> None:
         user.set_password(PASSWORD)
         user.save(update_fields=["password"])
     role_permissions_forget()
+
+
+@pytest.fixture(autouse=True)
+def _connections_closed_inside_a_running_loop():
+    """Once a browser test has started Playwright, its event loop stays running in this thread
+    until the session ends, and Django then keeps the database connection per context instead of
+    per thread: a test's connection is no longer the one the session's teardown closes, and it held
+    the test database open (the teardown's warning named test_my_tickets_erasure's last query).
+    Closed after each such test; the db fixture has rolled back by then."""
+    yield
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return  # per-thread connections: the session's teardown closes them
+    connections.close_all()
 
 
 @pytest.fixture(autouse=True)
