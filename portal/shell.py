@@ -25,8 +25,11 @@ TITLE = "\ue010"  # a private-use character: passes autoescaping unchanged and n
 _shells = KeptInProcess(256)
 
 
-def shell_response(request, template: str, content: str, context: dict, *, title: str, status: int = 200):
-    """``template`` around ``content`` (both template names) rendered with ``context``."""
+def shell_response(request, template: str, content: str, context: dict, *, title: str, status: int = 200,
+                   content_html: str | None = None):
+    """``template`` around ``content`` (both template names) rendered with ``context``;
+    ``content_html``: the content already rendered (the frame is still rendered whole when
+    messages are waiting)."""
     context = {**context, "title": title}
     if len(get_messages(request)):
         return TemplateResponse(request, template, context, status=status)
@@ -40,5 +43,7 @@ def shell_response(request, template: str, content: str, context: dict, *, title
 
     head, tail = _shells.get_or_make(
         (connection.schema_name, content_generation(), request.get_host(), template), halves)
-    html = head.replace(TITLE, escape(title), 1) + render_to_string(content, context, request) + tail
+    if content_html is None:
+        content_html = render_to_string(content, context, request)
+    html = head.replace(TITLE, escape(title), 1) + content_html + tail
     return HttpResponse(html, status=status)

@@ -8,16 +8,21 @@ Views parse input, call one service and translate OrderError into a 4xx page wit
 import uuid
 
 from django.contrib import messages
+from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cms.page_cache import KeptInProcess, content_generation
 from operations.core.http import error_json
 from operations.events.models import Event
+from operations.invoicing.templatetags.invoicing_tags import event_tax_note
 from operations.payments.errors import PaymentError
 from operations.payments.models import Payment
 from operations.payments.services.accounts import stripe_credentials, stripe_js_url
@@ -90,14 +95,43 @@ def _choose_page(request, event, *, status=200, error=None, data=None, buyer=Non
     sessions = sessions_with_places(event=event) if event.has_sessions else []
     organization = getattr(request, "tenant", None)
     title = f"Register · {event.name} · {getattr(organization, 'display_name', '')}"
-    return shell_response(request, "portal/registration/choose.html", "portal/registration/_choose.html", {
+    context = {
         "event": event, "offers": offers, "sessions": sessions,
         "full_sessions": [s for s in sessions if s.is_full and s.has_waiting_list],
         "promo_code": promo, "error": error, "open": event.registration_is_open(timezone.now()),
         "sold_out": bool(offers) and not any(o["available"] for o in offers),
         "idempotency_key": (data or {}).get("idempotency_key") or uuid.uuid4().hex,
         "one_step": one_step, "buyer": (buyer or forms.BuyerForm(prefix="buyer")) if one_step else None,
-    }, title=title, status=status)
+    }
+    plain = data is None and error is None and buyer is None and not promo and not sessions
+    return shell_response(request, "portal/registration/choose.html", "portal/registration/_choose.html", context,
+                          title=title, status=status, content_html=_choose_kept(request, context) if plain else None)
+
+
+# The ticket page as everyone first sees it, kept per process by everything it shows: the event
+# (its content generation), each offer as read live (name, price, availability, seats left...), the
+# tax note, whether registration is open. Only the CSRF token and the form's idempotency key
+# differ from one visitor to the next: they are filled in. Pages with an error, entered values,
+# a promo code or sessions are rendered afresh.
+_choose_pages = KeptInProcess(512)
+_CSRF_MARK, _KEY_MARK = "\ue011csrf\ue011", "\ue011key\ue011"
+
+
+def _shown(offer: dict) -> tuple:
+    """An offer as the page shows it: the seats left only when few are (_choose.html says "Only
+    N left" from 10 down), so that a sale does not make every page a new one."""
+    few = offer["remaining"] is not None and offer["remaining"] <= 10
+    return tuple(sorted((name, str(value) if name != "remaining" or few else "many") for name, value in offer.items()))
+
+
+def _choose_kept(request, context: dict) -> str:
+    event, offers = context["event"], context["offers"]
+    key = (connection.schema_name, content_generation(), event.pk, event_tax_note(event), context["open"],
+           context["sold_out"], context["one_step"], tuple(_shown(offer) for offer in offers))
+    html = _choose_pages.get_or_make(key, lambda: render_to_string(
+        "portal/registration/_choose.html", {**context, "csrf_token": _CSRF_MARK, "idempotency_key": _KEY_MARK},
+        request))
+    return html.replace(_CSRF_MARK, get_token(request)).replace(_KEY_MARK, context["idempotency_key"])
 
 
 @never_cache

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
 from operations.audit.models import AuditEntry
@@ -39,6 +40,27 @@ def test_choose_page_lists_tickets_with_labels(shop):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'for="qty_%d"' % shop["general"].pk in html and "KRW 30,000" in html and "idempotency_key" in html
+
+
+def test_the_kept_ticket_page_gives_each_visitor_a_token_and_key_and_follows_every_change(rsvp):
+    """The plain ticket page is kept per process (views._choose_kept): each visitor still gets a
+    CSRF token that works and a key of their own, and a ticket's new name, the seats left and sold
+    out show at once."""
+    client = rsvp["client"]
+    first = client.get("/register/meetup/").content.decode()
+    keys = [re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+            for page in (first, client.get("/register/meetup/").content.decode())]
+    assert keys[0] != keys[1] and "\ue011" not in first and "Only 2 left" in first
+    TicketType.objects.filter(pk=rsvp["seat"].pk).update(name="Front row")  # no signal: offers are read live
+    assert "Front row" in client.get("/register/meetup/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', first).group(1)
+    strict = Client(enforce_csrf_checks=True, HTTP_HOST=client.defaults["HTTP_HOST"])
+    strict.cookies = client.cookies
+    registered = strict.post("/register/meetup/", _one_step_data(rsvp, csrfmiddlewaretoken=token, idempotency_key=keys[0]))
+    assert registered.status_code == 302
+    assert "Only 1 left" in client.get("/register/meetup/").content.decode()
+    order_reserve(event=rsvp["event"], items=[Item(rsvp["seat"].pk, 1)])
+    assert 'id="waitlist-title"' in client.get("/register/meetup/").content.decode()
 
 
 @pytest.mark.parametrize("quantity, code", [("0", "quantity_invalid"), ("-1", "quantity_invalid"),
