@@ -5,6 +5,7 @@ import json
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -24,6 +25,15 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {memory}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
+def host_loop_seconds() -> float:
+    """CPU seconds of a fixed pure-Python loop: how fast this shared host runs at the moment. It
+    has moved between 0.42 and 1.29 s from one session (and one hour) to the next, and every
+    benchmark's figures with it; a result means little without it."""
+    started = time.process_time()
+    sum(i * i for i in range(10**7))
+    return round(time.process_time() - started, 3)
+
+
 def record(name: str, figures: dict, targets: dict, ok: bool) -> dict:
     """Write the result file and print the summary. ``targets`` describes each target in words."""
     result = {
@@ -31,6 +41,7 @@ def record(name: str, figures: dict, targets: dict, ok: bool) -> dict:
         "figures": figures,
         "targets": targets,
         "ok": ok,
+        "host_loop_s": host_loop_seconds(),
         "machine": machine(),
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "command": f"make bench NAME={name}",
@@ -38,7 +49,8 @@ def record(name: str, figures: dict, targets: dict, ok: bool) -> dict:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
     summary = ", ".join(f"{key}={value}" for key, value in figures.items())
-    print(f"\n[bench {name}] {summary} -> {'OK' if ok else 'MISSED TARGET'} ({result['machine']})", file=sys.stderr)
+    print(f"\n[bench {name}] {summary} -> {'OK' if ok else 'MISSED TARGET'} ({result['machine']}; "
+          f"host loop {result['host_loop_s']} s)", file=sys.stderr)
     return result
 
 
