@@ -327,8 +327,8 @@ def _facet_of(agg_name: str) -> str:
 def discovery_search_build(query: DiscoveryQuery, *, now: dt.datetime, organization_slug: str | None = None,
                            place: ResolvedPlace | None = None, facets: bool = True) -> Search:
     search = Search(index=events_alias())
-    rules = [Q("term", organization_slug=organization_slug)] if organization_slug else []
-    ended = [_ended_before(now)]
+    upcoming = _upcoming_rules(now, organization_slug)
+    rules, ended = upcoming["filter"], upcoming["must_not"]
     # Without words there is nothing to score: a filter-only query skips scoring every document.
     words = [_text_query(query.q)] if query.q else []
     filters = _facet_filters(query, now=now, place=place)

@@ -138,10 +138,11 @@ def _order_place(*, event, items, promo_code, idempotency_key, user, request, no
     try:
         return _order_write(event=event, items=items, promo_code=promo_code, idempotency_key=idempotency_key,
                             user=user, request=request, now=now, hold_minutes=hold_minutes, buyer=buyer, phone=phone)
-    except OrderError:
-        # A repeated submission is refused like any other (its own seats count against it, its
-        # key is taken) and then answered with the first one's order. Looking the key up only
-        # here spares every first submission a query.
+    except (OrderError, IntegrityError):
+        # A repeated submission fails like any other (refused, its own seats counting against it,
+        # or stopped by its key's unique constraint, also when two copies race) and is then
+        # answered with the first one's order. Looking the key up only here spares every first
+        # submission a query.
         if idempotency_key and (existing := order_by_idempotency_key(idempotency_key)):
             return _same_event(existing, event)
         raise
@@ -209,11 +210,9 @@ def _order_write(*, event, items, promo_code, idempotency_key, user, request, no
         try:
             return capacity.with_lock_retry(work)
         except IntegrityError as error:
-            # The key was used before (or by a submission racing this one): the first one won.
-            if idempotency_key and (existing := order_by_idempotency_key(idempotency_key)):
-                return _same_event(existing, event)
             # A drawn confirmation number or secret was taken: the whole reservation runs again
             # with new ones (rare enough that the common path needs no savepoint around its INSERT).
+            # Any other violation (a used idempotency key) goes to _order_place.
             if _violated_constraint(error) not in _DRAWN_UNIQUE:
                 raise
     raise OrderError("Please try again.", code="busy")
