@@ -1,10 +1,4 @@
-import threading
-from contextlib import contextmanager
-
 from operations.audit.models import AuditEntry
-
-# Entries of the innermost audit_batch() block on this thread, written when it ends.
-_batch = threading.local()
 
 
 def audit_record(
@@ -26,25 +20,5 @@ def audit_record(
     if request is not None:
         entry.ip_address = request.META.get("REMOTE_ADDR") or None
         entry.user_agent = request.META.get("HTTP_USER_AGENT", "")[:300]
-    pending = getattr(_batch, "entries", None)
-    if pending is not None:
-        pending.append(entry)
-    else:
-        entry.save()
+    entry.save()
     return entry
-
-
-@contextmanager
-def audit_batch():
-    """Entries recorded inside the block are written together, in one statement, when it ends
-    without an error (inside the change's transaction): a registration records two."""
-    outer = getattr(_batch, "entries", None)
-    _batch.entries = entries = []
-    try:
-        yield
-    finally:
-        _batch.entries = outer
-    if outer is not None:
-        outer.extend(entries)
-    elif entries:
-        AuditEntry.objects.bulk_create(entries)

@@ -9,7 +9,9 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from operations.audit.models import AuditEntry
@@ -403,17 +405,30 @@ def test_one_free_seat_with_nothing_to_ask_is_registered_in_one_step(rsvp, djang
 
 def test_the_last_seat_sent_twice_gives_the_first_order_not_sold_out(rsvp):
     """The repeated form is refused like any other (its own seat fills the event) and answered with
-    the order of the first submission; the registration is audited as reserved and confirmed."""
-    from operations.audit.models import AuditEntry
-
+    the order of the first submission."""
     order_reserve(event=rsvp["event"], items=[Item(rsvp["seat"].pk, 1)])
     first = rsvp["client"].post("/register/meetup/", _one_step_data(rsvp))
     again = rsvp["client"].post("/register/meetup/", _one_step_data(rsvp))
     assert first.status_code == again.status_code == 302 and again["Location"] == first["Location"]
     order = Order.objects.get(idempotency_key="one")
     assert Order.objects.count() == 2 and order.status == Order.Status.CONFIRMED
-    actions = list(AuditEntry.objects.filter(target_id=str(order.pk)).order_by("pk").values_list("action", flat=True))
-    assert actions == ["order.reserved", "order.confirmed"]
+
+
+def test_a_one_step_registration_writes_its_order_once_already_confirmed_and_audits_it_once(rsvp):
+    """No pending order that is then updated: one INSERT of the confirmed order, one audit entry
+    (nothing before it, the confirmed order after), and the attendee's copy for "My tickets"."""
+    from operations.accounts.models import AttendeeOrder
+
+    with CaptureQueriesContext(connection) as queries:
+        response = rsvp["client"].post("/register/meetup/", _one_step_data(rsvp))
+    assert response.status_code == 302
+    order = Order.objects.get()
+    order_writes = [q["sql"].split(" (")[0] for q in queries.captured_queries if '"ticketing_order"' in q["sql"].split(" (")[0]
+                    and q["sql"].startswith(("INSERT", "UPDATE"))]
+    assert order_writes == ['INSERT INTO "ticketing_order"'], order_writes
+    entry = AuditEntry.objects.get(target_id=str(order.pk))
+    assert (entry.action, entry.before, entry.after["status"]) == ("order.confirmed", None, "confirmed")
+    assert AttendeeOrder.objects.get(order_id=order.pk).status == "confirmed"
 
 
 def test_events_with_group_tickets_keep_the_steps(shop):

@@ -64,14 +64,24 @@ def _tickets_issue(order: Order, positions=None) -> None:
     Ticket.objects.bulk_create([Ticket(position=position) for position in positions if not position.is_cancelled])
 
 
-def _confirm(order: Order, now, positions=None) -> None:
+def _confirm_move(order: Order, now) -> None:
     _move(order, S.CONFIRMED)
     order.confirmed_at = now
     order.expires_at = None
+
+
+def _confirmed(order: Order, positions=None) -> None:
+    """What a confirmation brings, once the order and its positions are written: tickets, and the
+    receipt after commit."""
     _tickets_issue(order, positions)
     from operations.invoicing.services.receipts import receipt_issue_on_commit  # numbered after commit
 
     receipt_issue_on_commit(order)
+
+
+def _confirm(order: Order, now, positions=None) -> None:
+    _confirm_move(order, now)
+    _confirmed(order, positions)
 
 
 def _promo_release(order: Order) -> None:
@@ -84,6 +94,16 @@ def order_submit_locked(order: Order, *, payment_method: str, now, request=None,
     """Submit a locked pending order: free → confirmed, else offline → awaiting payment; events that
     require approval → awaiting approval first. Raises OrderError(payment_method_invalid).
     ``positions``: the order's positions, when the caller has them (they hold no tickets yet)."""
+    kind = order_submit_move(order, payment_method=payment_method, now=now)
+    order.save()
+    order_submitted(order, kind, positions=positions, before=before, request=request)
+
+
+def order_submit_move(order: Order, *, payment_method: str, now) -> str:
+    """The submission's step of the state machine, in memory only: the order's new status, payment
+    method and hold; returns what happened (confirmed, awaiting_approval, awaiting_payment,
+    awaiting_card_payment). A one-step registration moves its order before writing it, so the
+    order is written once, already submitted (orders.py). Raises OrderError(payment_method_invalid)."""
     event = order.event
     if order.total > 0:
         if payment_method not in ("", *payment_methods_offered()):
@@ -94,20 +114,25 @@ def order_submit_locked(order: Order, *, payment_method: str, now, request=None,
     if event.requires_approval:
         _move(order, S.AWAITING_APPROVAL)
         order.expires_at = now + timedelta(hours=event.approval_hold_hours)
-        kind = "awaiting_approval"
-    elif order.total > 0 and order.payment_method == Order.PaymentMethod.STRIPE:
+        return "awaiting_approval"
+    if order.total > 0 and order.payment_method == Order.PaymentMethod.STRIPE:
         # The attendee pays on the next page; the confirmation e-mail follows the payment.
         _move(order, S.AWAITING_PAYMENT)
         order.expires_at = now + timedelta(minutes=CARD_PAYMENT_HOLD_MINUTES)
-        kind = "awaiting_card_payment"
-    elif order.total > 0:
+        return "awaiting_card_payment"
+    if order.total > 0:
         _move(order, S.AWAITING_PAYMENT)
         order.expires_at = now + timedelta(days=event.offline_payment_days)
-        kind = "awaiting_payment"
-    else:
-        _confirm(order, now, positions)
-        kind = "confirmed"
-    order.save()
+        return "awaiting_payment"
+    _confirm_move(order, now)
+    return "confirmed"
+
+
+def order_submitted(order: Order, kind: str, *, positions=None, before=None, request=None) -> None:
+    """What follows a submission once the order is written with its new status (``kind`` from
+    order_submit_move): tickets when confirmed, the audit entry, the e-mail after commit."""
+    if kind == "confirmed":
+        _confirmed(order, positions)
     audit_record(f"order.{kind}", target=order, before=before, after=order_snapshot(order), request=request,
                  actor=getattr(request, "user", None))
     if kind != "awaiting_card_payment":

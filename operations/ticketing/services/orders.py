@@ -17,7 +17,7 @@ from django.db import IntegrityError
 from django.db.models import F
 from django.utils import timezone
 
-from operations.audit.services import audit_batch, audit_record
+from operations.audit.services import audit_record
 from operations.events.models import Event
 from operations.invoicing.services.taxes import order_tax_apply
 from operations.ticketing.errors import OrderError
@@ -27,7 +27,9 @@ from operations.ticketing.queries import (
     order_by_idempotency_key, order_locked, positions_with_types, types_with_quotas,
 )
 from operations.ticketing.services import capacity
-from operations.ticketing.services.lifecycle import order_snapshot, order_submit_locked
+from operations.ticketing.services.lifecycle import (
+    order_snapshot, order_submit_locked, order_submit_move, order_submitted,
+)
 
 RESERVATION_MINUTES = 15
 DRAWS = 5  # attempts at a reservation whose drawn confirmation number or secret was already taken
@@ -174,10 +176,17 @@ def _order_write(*, event, items, promo_code, idempotency_key, user, request, no
         discount = sum((off for _, _, off, _ in lines), Decimal(0))
         if buyer is not None and subtotal - discount:  # (no tax is due on nothing)
             raise OrderError("This ticket is not free: please register in steps.", code="one_step_unavailable")
+        order = _order_new(event=event, now=now, idempotency_key=idempotency_key, user=user, promo=promo,
+                           hold_minutes=hold_minutes, subtotal=subtotal, discount=discount,
+                           total=money_quantize(subtotal - discount, event.currency))
+        submitted = None
+        if buyer is not None:
+            # One step: the order is written once, already submitted (confirmed, or awaiting
+            # approval), rather than written pending and then updated.
+            order.name, order.email, order.phone = buyer.name, buyer.email, phone
+            submitted = order_submit_move(order, payment_method="", now=now)
         # Written with its totals: one statement for the order, one for its seats.
-        order = _order_create(event=event, now=now, idempotency_key=idempotency_key, user=user,
-                              promo=promo, hold_minutes=hold_minutes, subtotal=subtotal, discount=discount,
-                              total=money_quantize(subtotal - discount, event.currency))
+        order.save(force_insert=True)
         attendee = {"attendee_name": buyer.name, "attendee_email": buyer.email} if buyer else {}
         positions = OrderPosition.objects.bulk_create([
             OrderPosition(order=order, ticket_type=ticket_type, price=price, discount=off, **attendee)
@@ -189,14 +198,10 @@ def _order_write(*, event, items, promo_code, idempotency_key, user, request, no
         if added := order_tax_apply(order=order, lines=[(price, off) for _, price, off, _ in lines]):
             order.total += added
             order.save(update_fields=["total"])
-        with audit_batch():
-            audit_record("order.reserved", target=order, after=order_snapshot(order), request=request,
-                         actor=user)
-            if buyer is not None:
-                before = order_snapshot(order)
-                order.name, order.email, order.phone = buyer.name, buyer.email, phone
-                order_submit_locked(order, payment_method="", now=now, request=request, before=before,
-                                    positions=positions)
+        if submitted is None:
+            audit_record("order.reserved", target=order, after=order_snapshot(order), request=request, actor=user)
+        else:
+            order_submitted(order, submitted, positions=positions, request=request)
         # The seats last. Until this transaction commits nobody else sees the order, so counting
         # and taking seats only needs the quota locks from here to the commit: everything above
         # runs while other buyers of the same seats do their own writing, and a refusal here rolls
@@ -264,8 +269,9 @@ def _same_event(order: Order, event: Event) -> Order:
     return order
 
 
-def _order_create(*, event, now, idempotency_key, user, promo, hold_minutes, subtotal, discount, total) -> Order:
-    return Order.objects.create(
+def _order_new(*, event, now, idempotency_key, user, promo, hold_minutes, subtotal, discount, total) -> Order:
+    """A pending order, not yet written."""
+    return Order(
         event=event, code=order_code_new(now), idempotency_key=idempotency_key or None,
         currency=event.currency, promo_code=promo, created_at=now,
         expires_at=now + timedelta(minutes=hold_minutes),
