@@ -5,6 +5,7 @@ task after the transaction commits: a rolled-back change never reaches the index
 reads the committed state."""
 
 import logging
+import time
 
 from django.apps import apps
 from django.db import connection, transaction
@@ -42,17 +43,36 @@ def event_changed(sender, instance, **kwargs):
     _after_commit(event_sync, instance.pk)
 
 
+# An event's index sync follows its orders: the first order of a window queues one, to run after
+# SYNC_DELAY seconds (after the burst, so it reads the latest seats); orders within SYNC_WINDOW
+# seconds of it queue nothing more. SYNC_DELAY > SYNC_WINDOW: an order committed while a window is
+# open is always read by that window's sync.
+SYNC_WINDOW, SYNC_DELAY = 4, 5
+# Per process, the monotonic time until which a sync already queued will read what commits now:
+# spares the shared window's Redis round trip for most orders of a rush.
+_covered_until: dict[str, float] = {}
+
+
 def order_changed(sender, instance, **kwargs):
     from search.tasks import event_sync
 
-    # A sales rush saves orders by the hundred: one sync per event every few seconds is enough,
-    # queued to run after the burst so it reads the latest seats. Decided at commit time, so a
-    # rolled-back order does not hold the window.
+    # A sales rush saves orders by the hundred: one sync per event every few seconds is enough.
+    # Decided at commit time, so a rolled-back order does not hold the window.
     schema, event_id = connection.schema_name, instance.event_id
 
     def queue():
-        if _first_in_window(f"search:event-sync:{schema}:{event_id}", seconds=4):
-            event_sync.apply_async((event_id,), headers={"_schema_name": schema}, countdown=5)
+        key, now = f"search:event-sync:{schema}:{event_id}", time.monotonic()
+        if _covered_until.get(key, 0) > now:
+            return
+        if len(_covered_until) > 10_000:
+            _covered_until.clear()
+        if _first_in_window(key, seconds=SYNC_WINDOW):
+            _covered_until[key] = now + SYNC_WINDOW
+            event_sync.apply_async((event_id,), headers={"_schema_name": schema}, countdown=SYNC_DELAY)
+        else:
+            # Another process opened the window at most SYNC_WINDOW seconds ago: its sync runs at
+            # least SYNC_DELAY - SYNC_WINDOW seconds from now (half of that, to spare clock skew).
+            _covered_until[key] = now + (SYNC_DELAY - SYNC_WINDOW) / 2
 
     transaction.on_commit(queue, robust=True)
 

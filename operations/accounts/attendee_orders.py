@@ -26,6 +26,18 @@ STATUS_LABELS = {"awaiting_payment": "Awaiting payment", "awaiting_approval": "A
 # The order fields the copy holds; a save that touches none of them leaves it alone.
 COPIED_FIELDS = {"code", "secret", "email", "user", "user_id", "status", "event", "event_id"}
 
+# One INSERT … ON CONFLICT DO UPDATE (orders are saved several times on the way to confirmed),
+# written in SQL: it runs in every registration's transaction, where the ORM's bulk_create with
+# update_conflicts cost several times the statement (column names from the model, as in
+# operations/core/sql.py).
+_COPY_COLUMNS = [f'"{AttendeeOrder._meta.get_field(name).column}"' for name in (
+    "schema_name", "order_id", "code", "secret", "email", "user", "status", "event_name", "event_starts_at",
+    "event_timezone", "updated_at")]
+_COPY_SQL = (f'INSERT INTO "{AttendeeOrder._meta.db_table}" ({", ".join(_COPY_COLUMNS)}) '
+             f'VALUES ({", ".join(["%s"] * len(_COPY_COLUMNS))}) '
+             f'ON CONFLICT ({", ".join(_COPY_COLUMNS[:2])}) DO UPDATE SET '
+             + ", ".join(f"{column} = EXCLUDED.{column}" for column in _COPY_COLUMNS[2:]))
+
 
 def order_saved(sender, instance, update_fields=None, **kwargs) -> None:
     if update_fields is not None and not COPIED_FIELDS & set(update_fields):
@@ -35,15 +47,10 @@ def order_saved(sender, instance, update_fields=None, **kwargs) -> None:
     if instance.status == "pending":
         return
     event = instance.event
-    # One INSERT … ON CONFLICT DO UPDATE: orders are saved several times on the way to confirmed.
-    AttendeeOrder.objects.bulk_create([AttendeeOrder(
-        schema_name=connection.schema_name, order_id=instance.pk, code=instance.code, secret=instance.secret,
-        email=(instance.email or "").lower(), user_id=instance.user_id, status=instance.status,
-        event_name=event.name, event_starts_at=event.starts_at, event_timezone=event.timezone,
-        updated_at=timezone.now(),
-    )], update_conflicts=True, unique_fields=["schema_name", "order_id"],
-        update_fields=["code", "secret", "email", "user", "status", "event_name", "event_starts_at", "event_timezone",
-                       "updated_at"])
+    with connection.cursor() as cursor:
+        cursor.execute(_COPY_SQL, [
+            connection.schema_name, instance.pk, instance.code, instance.secret, (instance.email or "").lower(),
+            instance.user_id, instance.status, event.name, event.starts_at, event.timezone, timezone.now()])
 
 
 def order_deleted(sender, instance, **kwargs) -> None:
