@@ -9,19 +9,22 @@ markers with live offers.
 What a kept page depends on is summed up in one number per organization, its content
 generation: any save or delete of a model from the apps below moves it on, which retires every
 kept page of that organization at once, and so does a change to the organization itself (its name
-shows on every page). Keys carry the schema (django_tenants' key function).
+shows on every page). Kept pages' keys carry the schema (django_tenants' key function); the
+generation itself is a shared Redis counter per schema, read with the request's routing
+(operations.core.generations).
 """
 
-import threading
 import time
 
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from wagtail.images.models import AbstractRendition
+
+from operations.core import generations
+from operations.core.redis import redis_client
 
 TICKETS_MARKER = "<!--tessera:live-tickets-->"
 JSONLD_MARKER = "<!--tessera:live-jsonld-->"
@@ -30,42 +33,28 @@ KEPT_SECONDS = 600  # a safety net: generations retire kept pages as soon as con
 # Apps whose rows appear on event pages. Ticketing is not here: offers are always read live.
 CONTENT_APPS = {"cms", "events", "wagtailcore", "wagtailimages", "wagtaildocs", "wagtailsites",
                 "wagtailembeds", "taggit"}
-GENERATION_KEY = "cms:content-generation"
 
 
 def _first_generation() -> int:
-    # Starts from the clock, not 1: after the cache is emptied (a Redis restart) the numbers must
-    # not repeat, or copies kept in a process under an old number would come back to life.
+    # Starts from the clock, not 1: after Redis is emptied (a restart) the numbers must not repeat,
+    # or copies kept in a process under an old number would come back to life.
     return time.time_ns() // 1000
 
 
-# Generations read during the current request, by schema: a page's frame, its questions and its
-# kept render all ask, and each ask was a Redis round trip. None outside requests (tasks, shells).
-_request = threading.local()
+def _generation_key() -> str:
+    return generations.content_key(connection.schema_name)
 
 
 def content_generation() -> int:
-    """The current organization's generation, read once per request (an edit made by the request
-    itself is seen at once: content_changed forgets what was read)."""
-    read = getattr(_request, "generations", None)
-    schema = connection.schema_name
-    if read is not None and schema in read:
-        return read[schema]
-    generation = cache.get(GENERATION_KEY)
+    """The current organization's generation, read once per request (operations.core.generations;
+    an edit made by the request itself is seen at once: content_changed forgets what was read)."""
+    key = _generation_key()
+    generation = generations.current(key)
     if generation is None:
-        cache.add(GENERATION_KEY, _first_generation(), timeout=None)
-        generation = cache.get(GENERATION_KEY, 0)
-    if read is not None:
-        read[schema] = generation
-    return generation
-
-
-def _request_started(**kwargs) -> None:
-    _request.generations = {}
-
-
-def _request_finished(**kwargs) -> None:
-    _request.generations = None
+        redis_client().set(key, _first_generation(), nx=True)
+        generations.forget(key)
+        generation = generations.current(key)
+    return int(generation)
 
 
 class KeptInProcess:
@@ -88,13 +77,11 @@ class KeptInProcess:
 
 def content_changed() -> None:
     """Retire every kept page of the current organization."""
-    read = getattr(_request, "generations", None)
-    if read is not None:
-        read.pop(connection.schema_name, None)
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # not set yet: nothing is kept under it
-        cache.add(GENERATION_KEY, _first_generation(), timeout=None)
+    key = _generation_key()
+    generations.forget(key)
+    client = redis_client()
+    if not client.set(key, _first_generation(), nx=True):  # not set yet: nothing is kept under it
+        client.incr(key)
 
 
 def _on_change(sender, **kwargs) -> None:
@@ -117,8 +104,6 @@ def receivers_connect() -> None:
     post_save.connect(_on_change, dispatch_uid="cms.page_cache.save")
     post_delete.connect(_on_change, dispatch_uid="cms.page_cache.delete")
     m2m_changed.connect(_on_change, dispatch_uid="cms.page_cache.m2m")
-    request_started.connect(_request_started, dispatch_uid="cms.page_cache.request_started")
-    request_finished.connect(_request_finished, dispatch_uid="cms.page_cache.request_finished")
 
 
 def is_cacheable(page, request) -> bool:

@@ -4,7 +4,8 @@ user and role a scanner token stands for.
 Reading them from the public schema on every request cost more than the work of a check-in scan.
 Kept answers stay exact: any save or delete of an organization, a domain, a membership or a user
 moves one generation shared through Redis (at once, and again on commit), and a kept answer is
-used only while the generation it was read at is still current. That is one Redis GET instead of a
+used only while the generation it was read at is still current. That is one Redis read per
+request, made with the request's other generations (operations.core.generations), instead of a
 query. When Redis cannot be reached nothing is kept: the database answers every time.
 """
 
@@ -15,38 +16,21 @@ import time
 import redis
 from django.db import transaction
 
+from operations.core import generations
 from operations.core.redis import redis_client
 
-GENERATION_KEY = "tessera:access-generation"
+GENERATION_KEY = generations.ACCESS_KEY
 MAX_AGE = 60  # seconds: a safety net should a generation move be lost (Redis away at that moment)
 MAX_ENTRIES = 5000
 
 
-_request = threading.local()
-
-
 def _generation() -> bytes | None:
-    """The current generation: read once per request (request_started), else from Redis."""
-    generation = getattr(_request, "generation", None)
-    if generation is not None:
-        return generation
-    return _generation_read()
-
-
-def _generation_read() -> bytes | None:
+    """The current generation, read once per request (operations.core.generations); None when
+    Redis cannot be reached."""
     try:
-        return redis_client().get(GENERATION_KEY) or b"0"
+        return generations.current(GENERATION_KEY) or b"0"
     except redis.RedisError:
         return None
-
-
-def request_started() -> None:
-    """Read the generation once for everything this request looks up (routing, token users)."""
-    _request.generation = _generation_read()
-
-
-def request_finished() -> None:
-    _request.generation = None
 
 
 class KeptAnswers:
@@ -83,6 +67,11 @@ class KeptAnswers:
                     self._entries[key] = (now + MAX_AGE, value)
             value = copy.copy(value)
         return value
+
+    def peek(self, key):
+        """The answer kept for ``key`` whatever generation it was read at (a guess), or None."""
+        kept = self._entries.get(key)
+        return kept[1] if kept is not None else None
 
     def clear(self) -> None:
         with self._lock:

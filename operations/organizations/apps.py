@@ -7,6 +7,8 @@ class Config(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from operations.core import generations
         from operations.organizations.access import receivers_connect
 
+        generations.receivers_connect()
         receivers_connect()

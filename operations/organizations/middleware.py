@@ -1,6 +1,7 @@
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from operations.core import generations
 from operations.organizations import access
 
 _routes = access.KeptAnswers()
@@ -14,12 +15,11 @@ class OrganizationMiddleware(TenantMainMiddleware):
     (operations.organizations.access) and retired as soon as a domain or organization changes."""
 
     def process_request(self, request):
-        access.request_started()
+        # The generations the request will read, in one round trip: the access generation (this
+        # routing) and the content generation of the organization this host routed to last.
+        routed = _routes.peek(("host", self.hostname_from_request(request)))
+        generations.prefetch([generations.ACCESS_KEY, *([generations.content_key(routed.schema_name)] if routed else [])])
         return super().process_request(request)
-
-    def process_response(self, request, response):
-        access.request_finished()
-        return response
 
     def get_tenant(self, domain_model, hostname):
         return _routes.get(("host", hostname), lambda: self._organization_load(domain_model, hostname))

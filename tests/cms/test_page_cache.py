@@ -93,14 +93,14 @@ def test_layout_follows_branding_and_organization_changes_at_once(org_a, in_sche
 def test_generations_never_repeat_after_the_cache_is_emptied(org_a, in_schema):
     """Processes keep layouts and question lists by generation: a generation number that came back
     after a Redis restart would bring back what an old one kept."""
-    from django.core.cache import cache
-
-    from cms.page_cache import GENERATION_KEY, content_changed, content_generation
+    from cms.page_cache import content_changed, content_generation
+    from operations.core.generations import content_key
+    from operations.core.redis import redis_client
 
     with in_schema(org_a):
         content_changed()
         before = content_generation()
-        cache.delete(GENERATION_KEY)
+        redis_client().delete(content_key(org_a.schema_name))
         assert content_generation() > before
 
 
@@ -108,11 +108,15 @@ def test_generation_is_read_once_per_request_and_an_edit_in_the_request_is_seen(
     """Within a request the generation comes from the first read (the frame, the questions and
     the kept page all ask); another organization's is read for itself; the request's own edit
     moves it on; the next request reads afresh."""
-    from django.core.cache import cache
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
-    from cms.page_cache import GENERATION_KEY, content_changed, content_generation
+    from cms.page_cache import content_changed, content_generation
+    from operations.core.generations import content_key
+    from operations.core.redis import redis_client
+
+    def another_process_edits(organization):
+        redis_client().incr(content_key(organization.schema_name))
 
     # As Django's test client does: the test's connection holds its transaction across "requests".
     request_started.disconnect(close_old_connections)
@@ -121,7 +125,7 @@ def test_generation_is_read_once_per_request_and_an_edit_in_the_request_is_seen(
     try:
         with in_schema(org_a):
             first = content_generation()
-            cache.incr(GENERATION_KEY)  # another process's edit, seen from the next request on
+            another_process_edits(org_a)  # seen from the next request on
             assert content_generation() == first
         with in_schema(org_b):
             other = content_generation()
@@ -134,5 +138,28 @@ def test_generation_is_read_once_per_request_and_an_edit_in_the_request_is_seen(
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
     with in_schema(org_a):
-        cache.incr(GENERATION_KEY)
+        another_process_edits(org_a)
         assert content_generation() == first + 3
+
+
+def test_a_request_reads_its_routing_and_content_generations_in_one_round_trip(org_a, site_client):
+    """The access generation and the content generation of the organization the host routed to
+    last come in one MGET as the request starts; nothing else asks Redis for a generation."""
+    from operations.core.redis import redis_client
+
+    client = site_client(org_a)
+    client.get("/register/no-such-event/")  # the host's route is kept from here on
+    commands = []
+    real = redis_client().execute_command
+
+    def counted(*args, **options):
+        commands.append(args[0])
+        return real(*args, **options)
+
+    redis_client().execute_command = counted
+    try:
+        page = client.get("/")
+    finally:
+        del redis_client().execute_command
+    assert page.status_code == 200
+    assert commands.count("MGET") == 1 and "GET" not in commands, commands

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from operations.core import generations
 from operations.core.redis import redis_client
 from operations.organizations import access
 from operations.organizations.models import Domain, Organization
@@ -52,6 +53,7 @@ def test_without_redis_every_request_reads_the_database(org_a, site_client, monk
 
     dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
     monkeypatch.setattr(access, "redis_client", lambda: dead)
+    monkeypatch.setattr(generations, "redis_client", lambda: dead)
     client = site_client(org_a)
     assert _domain_queries(client, "/robots.txt") == (200, 1)
     assert _domain_queries(client, "/robots.txt") == (200, 1)
