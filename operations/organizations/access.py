@@ -95,12 +95,18 @@ def _on_change(sender, **kwargs) -> None:
     transaction.on_commit(access_changed)
 
 
+def kept_while_unchanged(model) -> None:
+    """Make any save or delete of ``model`` move the generation: answers read from it may be kept."""
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_on_change, sender=model, dispatch_uid=f"access-{model._meta.label}-save")
+    post_delete.connect(_on_change, sender=model, dispatch_uid=f"access-{model._meta.label}-delete")
+
+
 def receivers_connect() -> None:
     from django.contrib.auth import get_user_model
-    from django.db.models.signals import post_delete, post_save
 
     from operations.organizations.models import Domain, Membership, Organization
 
     for model in (Organization, Domain, Membership, get_user_model()):
-        post_save.connect(_on_change, sender=model, dispatch_uid=f"access-{model._meta.label}-save")
-        post_delete.connect(_on_change, sender=model, dispatch_uid=f"access-{model._meta.label}-delete")
+        kept_while_unchanged(model)

@@ -11,8 +11,9 @@ import json
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
+from operations.organizations.access import KeptAnswers
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import SigningKey, Ticket
 from operations.ticketing.queries import active_signing_key
@@ -28,9 +29,14 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+# The active key of each organization, kept per process while the access generation stands (any
+# save of a key moves it): every confirmation page and ticket signs with it.
+_active_keys = KeptAnswers()
+
+
 def signing_key_get() -> SigningKey:
     """The organization's active key pair, created on first use."""
-    key = active_signing_key()
+    key = _active_keys.get(("signing-key", connection.schema_name), active_signing_key)
     if key:
         return key
     private = Ed25519PrivateKey.generate()

@@ -246,6 +246,25 @@ def test_qr_payload_verifies_with_the_public_key_and_tampering_fails(alpha):
     assert error.value.code == "signature_invalid"
 
 
+def test_the_active_signing_key_is_read_once_and_a_replaced_key_signs_at_once(alpha, org_b, in_schema,
+                                                                              django_assert_num_queries):
+    """Kept per process and organization while the access generation stands; saving a key moves it."""
+    from operations.ticketing.models import SigningKey
+    from operations.ticketing.services.signing import signing_key_get
+
+    first = signing_key_get()  # created on first use (the save retires what was kept)
+    signing_key_get()
+    with django_assert_num_queries(0):
+        assert signing_key_get().pk == first.pk
+    SigningKey.objects.filter(pk=first.pk).update(is_active=False)  # (an update sends no signal)
+    first.is_active = False
+    first.save()
+    replaced = signing_key_get()
+    assert replaced.pk != first.pk and replaced.is_active
+    with in_schema(org_b):
+        assert signing_key_get().public_key != replaced.public_key  # each organization its own
+
+
 def test_pdf_and_ics_are_valid_documents(alpha):
     from icalendar import Calendar
 
