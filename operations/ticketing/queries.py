@@ -145,8 +145,10 @@ def _order_read(column: str, value, *, lock: bool = False) -> Order | None:
     with connection.cursor() as cursor:
         cursor.execute(_ORDER_SQL % f'"{column}"' + (' FOR UPDATE OF o' if lock else ''), [value])
         row = cursor.fetchone()
-    if row is None:
-        return None
+    return _order_loaded(row) if row is not None else None
+
+
+def _order_loaded(row) -> Order:
     order, event, tax = rows_split(row, _ORDER_LAYOUT)
     Order.event.field.set_cached_value(order, event)
     Order.tax.related.set_cached_value(order, tax if tax.pk is not None else None)
@@ -195,14 +197,39 @@ def valid_tickets(order: Order) -> list[Ticket]:
     its position (whose order is ``order``) and ticket type loaded."""
     with connection.cursor() as cursor:
         cursor.execute(_TICKETS_SQL, [order.pk])
+        return [_ticket_loaded(row, order) for row in cursor.fetchall()]
+
+
+def _ticket_loaded(row, order: Order) -> Ticket:
+    ticket, position, ticket_type = rows_split(row, _TICKETS_LAYOUT)
+    position.answers = json_loaded(position.answers)
+    position.order, position.ticket_type, ticket.position = order, ticket_type, position
+    return ticket
+
+
+# The order page's read: an order by its secret with event and tax, and its valid tickets, one row
+# per ticket (one row of NULL ticket columns when it has none).
+_ORDER_COLUMNS = sum(len(attnames) for _, attnames in _ORDER_LAYOUT)
+_ORDER_TICKETS_SQL = (
+    f'SELECT {model_select("o", Order)}, {model_select("e", Event)}, {model_select("x", OrderTax)}, '
+    f'{model_select("k", Ticket)}, {model_select("p", OrderPosition)}, {model_select("t", TicketType)} '
+    f'FROM "{_ORDERS}" o JOIN "{Event._meta.db_table}" e ON e."id" = o."event_id" '
+    f'LEFT JOIN "{OrderTax._meta.db_table}" x ON x."order_id" = o."id" '
+    f'LEFT JOIN ("{_POSITIONS}" p JOIN "{Ticket._meta.db_table}" k ON k."position_id" = p."id" AND k."revoked_at" IS NULL '
+    f'JOIN "{_TYPES}" t ON t."id" = p."ticket_type_id") ON p."order_id" = o."id" AND NOT p."is_cancelled" '
+    f'WHERE o."secret" = %s ORDER BY p."id"')
+
+
+def order_with_tickets(secret: str) -> tuple[Order, list[Ticket]] | None:
+    """The order behind a secret link (as order_with_event) and its valid tickets (as valid_tickets),
+    in one statement: the order page's read."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ORDER_TICKETS_SQL, [secret])
         rows = cursor.fetchall()
-    tickets = []
-    for row in rows:
-        ticket, position, ticket_type = rows_split(row, _TICKETS_LAYOUT)
-        position.answers = json_loaded(position.answers)
-        position.order, position.ticket_type, ticket.position = order, ticket_type, position
-        tickets.append(ticket)
-    return tickets
+    if not rows:
+        return None
+    order = _order_loaded(rows[0][:_ORDER_COLUMNS])
+    return order, [_ticket_loaded(row[_ORDER_COLUMNS:], order) for row in rows if row[_ORDER_COLUMNS] is not None]
 
 
 _KEY_ATTNAMES = model_attnames(SigningKey)

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from operations.ticketing.models import Order, Quota, Session
-from operations.ticketing.queries import listed_types_with_remaining, order_with_event
+from operations.ticketing.queries import listed_types_with_remaining, order_with_event, order_with_tickets
 from operations.ticketing.services.capacity import quota_used, session_used
 
 
@@ -67,6 +67,13 @@ def order_by_secret(secret: str) -> Order | None:
     if not secret or len(secret) > 64:
         return None
     return order_with_event(secret)
+
+
+def order_and_tickets_by_secret(secret: str) -> tuple[Order, list] | None:
+    """The order behind a secret link and its valid tickets (one statement: the order page)."""
+    if not secret or len(secret) > 64:
+        return None
+    return order_with_tickets(secret)
 
 
 def sessions_with_places(*, event, now=None) -> list[Session]:

@@ -31,7 +31,9 @@ from operations.payments.services.refunds import order_cancel_refunding
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, TicketType
 from operations.ticketing.queries import event_by_slug, positions_with_types
-from operations.ticketing.selectors import order_by_secret, sessions_with_places, ticket_type_offers
+from operations.ticketing.selectors import (
+    order_and_tickets_by_secret, order_by_secret, sessions_with_places, ticket_type_offers,
+)
 from operations.ticketing.services.documents import calendar_links, order_ics, qr_svg, tickets_pdf, valid_tickets
 from operations.ticketing.services.lifecycle import payment_methods_offered
 from operations.ticketing.services.orders import Attendee, order_complete, order_register, order_reserve
@@ -254,14 +256,18 @@ def _card_payment_refresh(order: Order) -> Payment | None:
 
 @never_cache
 def order_page(request, secret: str, *, error: OrderError | None = None):
-    order = _order(secret)
+    found = order_and_tickets_by_secret(secret)
+    if found is None:
+        raise Http404
+    order, valid = found
     payment = None
     if order.status == Order.Status.AWAITING_PAYMENT and order.payment_method == Order.PaymentMethod.STRIPE:
         payment = _card_payment_refresh(order)
+        valid = valid_tickets(order)  # a payment confirmed just now issued them
     tickets = []
     if order.status in Order.HOLDING_FOR_GOOD:
         key = signing_key_get()
-        tickets = [{"ticket": t, "position": t.position, "payload": ticket_payload(t, key=key)} for t in valid_tickets(order)]
+        tickets = [{"ticket": t, "position": t.position, "payload": ticket_payload(t, key=key)} for t in valid]
     now = timezone.now()
     cancellable = (order.status in (Order.Status.CONFIRMED, Order.Status.AWAITING_PAYMENT, Order.Status.AWAITING_APPROVAL)
                    and order.event.self_cancel_until is not None and now < order.event.self_cancel_until)

@@ -91,3 +91,22 @@ def test_valid_tickets_leave_out_revoked_tickets_and_cancelled_seats(alpha):
     assert [t.pk for t in tickets] == [t.pk for t in kept] and revoked.pk not in [t.pk for t in tickets]
     assert tickets[1].position.answers["diet"]["value"] == "vegan" and tickets[1].position.ticket_type.name == "General"
     assert tickets[0].position.order is order
+
+
+def test_the_order_page_reads_an_order_and_its_valid_tickets_in_one_query(alpha, django_assert_num_queries):
+    from operations.ticketing.models import Ticket
+    from operations.ticketing.queries import order_with_tickets, valid_tickets
+
+    event = event_make(slug="page")
+    order = _order(event, ticket_type_make(event), Order.Status.CONFIRMED, count=3)
+    first, cancelled, last = order.positions.order_by("pk")
+    OrderPosition.objects.filter(pk=cancelled.pk).update(is_cancelled=True)
+    Ticket.objects.create(position=first, revoked_at=timezone.now())
+    for position in (last, cancelled, first):
+        Ticket.objects.create(position=position)
+    with django_assert_num_queries(1):
+        found, tickets = order_with_tickets(order.secret)
+        assert (found.pk, found.event.slug) == (order.pk, "page") and tickets[0].position.order is found
+    assert [t.pk for t in tickets] == [t.pk for t in valid_tickets(order)] and len(tickets) == 2
+    untouched = _order(event, ticket_type_make(event, name="Later"), Order.Status.PENDING)
+    assert order_with_tickets(untouched.secret)[1] == [] and order_with_tickets("no-such-secret") is None
