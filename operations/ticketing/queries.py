@@ -90,26 +90,33 @@ def listed_types_with_remaining(event_id: int, *, now) -> list[tuple[TicketType,
 
 _QUOTA_ATTNAMES = model_attnames(Quota)
 _TYPES_QUOTAS_LAYOUT = [(TicketType, _TYPE_ATTNAMES), (Quota, _QUOTA_ATTNAMES)]
-_TYPES_QUOTAS_SQL = (f'SELECT {model_select("t", TicketType)}, {model_select("q", Quota)} FROM "{_TYPES}" t '
+_TYPES_QUOTA_IDS = (f'ARRAY(SELECT tq."quota_id" FROM "{_TYPE_QUOTAS}" tq '
+                    f'WHERE tq."tickettype_id" = ANY(%(types)s))')
+_TYPES_QUOTAS_SQL = (f'WITH held AS ({_HELD.replace("%(quotas)s", _TYPES_QUOTA_IDS)}) '
+                     f'SELECT {model_select("t", TicketType)}, {model_select("q", Quota)}, COALESCE(held."n", 0) '
+                     f'FROM "{_TYPES}" t '
                      f'LEFT JOIN "{_TYPE_QUOTAS}" tq ON tq."tickettype_id" = t."id" '
                      f'LEFT JOIN "{_QUOTAS}" q ON q."id" = tq."quota_id" '
-                     f'WHERE t."event_id" = %s AND t."id" = ANY(%s) ORDER BY t."id", q."id"')
+                     f'LEFT JOIN held ON held."quota_id" = q."id" '
+                     f'WHERE t."event_id" = %(event)s AND t."id" = ANY(%(types)s) ORDER BY t."id", q."id"')
 
 
-def types_with_quotas(event_id: int, type_ids) -> dict[int, TicketType]:
+def types_with_quotas(event_id: int, type_ids, *, now) -> dict[int, TicketType]:
     """The event's ticket types among ``type_ids`` by id, each with ``counted_quotas``: the
-    quotas it counts against, in id order."""
+    quotas it counts against, in id order, each with ``held``, the seats it holds at ``now`` (as
+    seats_held counts them; read in the same statement, for the check before any lock)."""
     with connection.cursor() as cursor:
-        cursor.execute(_TYPES_QUOTAS_SQL, [event_id, list(type_ids)])
+        cursor.execute(_TYPES_QUOTAS_SQL, {"event": event_id, "types": list(type_ids), **_holding(now)})
         rows = cursor.fetchall()
     types: dict[int, TicketType] = {}
     for row in rows:
-        ticket_type, quota = rows_split(row, _TYPES_QUOTAS_LAYOUT)
+        ticket_type, quota = rows_split(row[:-1], _TYPES_QUOTAS_LAYOUT)
         if ticket_type.pk not in types:
             ticket_type.counted_quotas = []
             types[ticket_type.pk] = ticket_type
         ticket_type = types[ticket_type.pk]
         if quota.pk is not None:
+            quota.held = row[-1]
             ticket_type.counted_quotas.append(quota)
     return types
 

@@ -68,7 +68,7 @@ def _items_validate(event: Event, items: list[Item], promo: PromoCode | None, no
     ids = {item.ticket_type_id for item in items}
     if len(ids) != len(items):
         raise OrderError("Each ticket type may appear once.", code="quantity_invalid")
-    types = types_with_quotas(event.pk, ids)
+    types = types_with_quotas(event.pk, ids, now=now)
     unlocked = set(promo.unlocks.values_list("pk", flat=True)) if promo else set()
     total = 0
     for item in items:
@@ -158,9 +158,10 @@ def _order_write(*, event, items, promo_code, idempotency_key, user, request, no
     promo = _promo_find(event, promo_code, now)
     types = _items_validate(event, items, promo, now)
     # Sold out already: refused without a transaction or the quota locks, which the buyers who may
-    # still get a seat are waiting for. Whoever passes is counted again under the locks.
+    # still get a seat are waiting for (the seats held were read with the ticket types). Whoever
+    # passes is counted again under the locks.
     quotas = list({q.pk: q for t in types.values() for q in t.counted_quotas}.values())
-    _seats_check(quotas, capacity.quota_used(quotas, now=now), items, types)
+    _seats_check(quotas, {quota.pk: quota.held for quota in quotas}, items, types)
 
     def work() -> Order:
         sessions = _sessions_read(event, items)

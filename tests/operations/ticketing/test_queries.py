@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from operations.ticketing.models import Order, OrderPosition, Quota, TicketType, seat_holding_q
-from operations.ticketing.queries import listed_types_with_remaining, seats_held
+from operations.ticketing.queries import listed_types_with_remaining, seats_held, types_with_quotas
 from tests.operations.ticketing.builders import event_make, ticket_type_make
 
 
@@ -44,6 +44,10 @@ def test_seats_held_count_exactly_what_seat_holding_q_counts_in_every_state(alph
     for quota in (hall, students):
         expected = OrderPosition.objects.filter(seat_holding_q(now), is_cancelled=False, ticket_type__quotas=quota).count()
         assert held.get(quota.pk, 0) == expected > 0
+    # The reservation's read of its ticket types carries the same counts (its check before any lock).
+    types = types_with_quotas(event.pk, [student.pk], now=now)
+    assert [(q.pk, q.held) for q in types[student.pk].counted_quotas] == [(hall.pk, held[hall.pk]),
+                                                                          (students.pk, held[students.pk])]
 
 
 def test_listed_types_carry_their_smallest_remainder_and_hidden_or_inactive_types_are_left_out(alpha):
