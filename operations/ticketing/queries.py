@@ -34,19 +34,30 @@ _HELD = (f'SELECT tq."quota_id", COUNT(*) AS n FROM "{_POSITIONS}" p '
 _EVENT_QUOTAS = (f'ARRAY(SELECT DISTINCT q."quota_id" FROM "{_TYPE_QUOTAS}" q '
                  f'JOIN "{_TYPES}" y ON y."id" = q."tickettype_id" WHERE y."event_id" = %(event)s)')
 # Each listed type with its remaining seats: the smallest remainder over its quotas (NULL: none).
+_REMAINING = (f'(SELECT MIN(q."size" - COALESCE(held.n, 0)) FROM "{_TYPE_QUOTAS}" tq '
+              f'JOIN "{_QUOTAS}" q ON q."id" = tq."quota_id" LEFT JOIN held ON held."quota_id" = q."id" '
+              f'WHERE tq."tickettype_id" = t."id")')
 _OFFERS_SQL = (f'WITH held AS ({_HELD.replace("%(quotas)s", _EVENT_QUOTAS)}) '
-               f'SELECT {model_select("t", TicketType)}, (SELECT MIN(q."size" - COALESCE(held.n, 0)) FROM "{_TYPE_QUOTAS}" tq '
-               f'JOIN "{_QUOTAS}" q ON q."id" = tq."quota_id" LEFT JOIN held ON held."quota_id" = q."id" '
-               f'WHERE tq."tickettype_id" = t."id") '
+               f'SELECT {model_select("t", TicketType)}, {_REMAINING} '
                f'FROM "{_TYPES}" t WHERE t."event_id" = %(event)s AND t."is_active" AND t."visibility" = %(visible)s '
                f'ORDER BY t."position", t."id"')
 
 
 _EVENT_LAYOUT = [(Event, model_attnames(Event)), (TaxRule, model_attnames(TaxRule))]
-_EVENT_SQL = (f'SELECT {model_select("e", Event)}, {model_select("r", TaxRule)}, '
-              f'EXISTS(SELECT 1 FROM "{Session._meta.db_table}" s WHERE s."event_id" = e."id") '
-              f'FROM "{Event._meta.db_table}" e LEFT JOIN "{TaxRule._meta.db_table}" r ON r."event_id" = e."id" '
-              f'WHERE e."slug" = %s AND e."status" = ANY(%s)')
+_EVENT_COLUMNS = sum(len(attnames) for _, attnames in _EVENT_LAYOUT) + 1  # and has_sessions
+_EVENT_SELECT = (f'SELECT {model_select("e", Event)}, {model_select("r", TaxRule)}, '
+                 f'EXISTS(SELECT 1 FROM "{Session._meta.db_table}" s WHERE s."event_id" = e."id")')
+_EVENT_FROM = (f'FROM "{Event._meta.db_table}" e LEFT JOIN "{TaxRule._meta.db_table}" r ON r."event_id" = e."id"')
+_EVENT_WHERE = 'WHERE e."slug" = %(slug)s AND e."status" = ANY(%(statuses)s)'
+_EVENT_SQL = f'{_EVENT_SELECT} {_EVENT_FROM} {_EVENT_WHERE}'
+# The ticket page's read: the event (as _EVENT_SQL) with its listed types and their remaining seats
+# (as _OFFERS_SQL), one row per type; one row of NULL type columns when none is listed.
+_EVENT_ID = f'(SELECT e0."id" FROM "{Event._meta.db_table}" e0 WHERE e0."slug" = %(slug)s)'
+_EVENT_OFFERS_SQL = (
+    f'WITH held AS ({_HELD.replace("%(quotas)s", _EVENT_QUOTAS.replace("%(event)s", _EVENT_ID))}) '
+    f'{_EVENT_SELECT}, {model_select("t", TicketType)}, {_REMAINING} {_EVENT_FROM} '
+    f'LEFT JOIN "{_TYPES}" t ON t."event_id" = e."id" AND t."is_active" AND t."visibility" = %(visible)s '
+    f'{_EVENT_WHERE} ORDER BY t."position", t."id"')
 
 
 def event_by_slug(slug: str, statuses) -> Event | None:
@@ -54,10 +65,25 @@ def event_by_slug(slug: str, statuses) -> Event | None:
     page's tax note and the reservation read it) and ``has_sessions`` set (the ticket page reads
     the sessions only when there are some)."""
     with connection.cursor() as cursor:
-        cursor.execute(_EVENT_SQL, [slug, list(statuses)])
+        cursor.execute(_EVENT_SQL, {"slug": slug, "statuses": list(statuses)})
         row = cursor.fetchone()
-    if row is None:
+    return _event_loaded(row) if row is not None else None
+
+
+def event_with_listed_types(slug: str, statuses, *, now) -> tuple[Event, list[tuple[TicketType, int | None]]] | None:
+    """event_by_slug and listed_types_with_remaining in one statement: the ticket page's read."""
+    with connection.cursor() as cursor:
+        cursor.execute(_EVENT_OFFERS_SQL, {"slug": slug, "statuses": list(statuses),
+                                           "visible": TicketType.Visibility.VISIBLE, **_holding(now)})
+        rows = cursor.fetchall()
+    if not rows:
         return None
+    listed = [(TicketType.from_db(DB, _TYPE_ATTNAMES, row[_EVENT_COLUMNS:-1]), row[-1])
+              for row in rows if row[_EVENT_COLUMNS] is not None]
+    return _event_loaded(rows[0][:_EVENT_COLUMNS]), listed
+
+
+def _event_loaded(row) -> Event:
     event, rule = rows_split(row[:-1], _EVENT_LAYOUT)
     if rule.pk is None:
         rule = None

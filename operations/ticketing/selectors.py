@@ -8,12 +8,14 @@ from operations.ticketing.queries import listed_types_with_remaining, order_with
 from operations.ticketing.services.capacity import quota_used, session_used
 
 
-def ticket_type_offers(*, event, now=None) -> list[dict]:
+def ticket_type_offers(*, event, now=None, listed=None) -> list[dict]:
     """What the public may buy: visible, active ticket types with live remaining capacity (the
     smallest remainder over the quotas each counts against; a type without quota has none left).
-    One query whatever the number of types."""
+    One query whatever the number of types; none when ``listed`` (listed_types_with_remaining's
+    answer, read at ``now``) is given."""
     now = now or timezone.now()
-    listed = listed_types_with_remaining(event.pk, now=now)
+    if listed is None:
+        listed = listed_types_with_remaining(event.pk, now=now)
     offers = []
     is_open = event.registration_is_open(now)
     for ticket_type, remaining in listed:

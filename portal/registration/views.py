@@ -30,7 +30,7 @@ from operations.payments.services.payments import payment_card_confirm, payment_
 from operations.payments.services.refunds import order_cancel_refunding
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, TicketType
-from operations.ticketing.queries import event_by_slug, positions_with_types
+from operations.ticketing.queries import event_by_slug, event_with_listed_types, positions_with_types
 from operations.ticketing.selectors import (
     order_and_tickets_by_secret, order_by_secret, sessions_with_places, ticket_type_offers,
 )
@@ -80,9 +80,9 @@ def _one_step(event, offers: list[dict]) -> bool:
             and not any(forms.questions_asked(event, o["id"]) for o in offers))
 
 
-def _choose_page(request, event, *, status=200, error=None, data=None, buyer=None):
+def _choose_page(request, event, *, status=200, error=None, data=None, buyer=None, listed=None, now=None):
     promo = (data or request.GET).get("promo_code", "") if data is not None or "promo_code" in request.GET else ""
-    offers = ticket_type_offers(event=event) + _unlocked_offers(event, promo)
+    offers = ticket_type_offers(event=event, listed=listed, now=now) + _unlocked_offers(event, promo)
     one_step = _one_step(event, offers)
     quantities = {}
     if data is not None:
@@ -139,9 +139,14 @@ def _choose_kept(request, context: dict) -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def choose(request, slug: str):
-    event = _event(slug)
     if request.method == "GET":
-        return _choose_page(request, event)
+        now = timezone.now()
+        found = event_with_listed_types(slug, PUBLIC_STATUSES, now=now)  # the event and its offers: one read
+        if found is None:
+            raise Http404
+        event, listed = found
+        return _choose_page(request, event, listed=listed, now=now)
+    event = _event(slug)
     if request.POST.get("flow") == "one_step":
         return _register_one_step(request, event)
     try:

@@ -67,6 +67,26 @@ def test_listed_types_carry_their_smallest_remainder_and_hidden_or_inactive_type
     assert listed[1][0].pk == general.pk and listed[1][0].price == general.price
 
 
+def test_the_ticket_page_reads_its_event_and_listed_types_in_one_query(alpha, django_assert_num_queries):
+    from operations.events.models import Event
+    from operations.ticketing.queries import event_by_slug, event_with_listed_types
+
+    event = event_make(slug="page-offers", status=Event.Status.PUBLISHED)
+    hall = Quota.objects.create(event=event, name="Hall", size=5)
+    general = ticket_type_make(event, name="General", quota=hall)
+    ticket_type_make(event, name="Hidden", quota=hall, visibility=TicketType.Visibility.HIDDEN)
+    _order(event, general, Order.Status.CONFIRMED, count=2)
+    now, public = timezone.now(), [Event.Status.PUBLISHED]
+    with django_assert_num_queries(1):
+        found, listed = event_with_listed_types("page-offers", public, now=now)
+    assert found.pk == event_by_slug("page-offers", public).pk and found.has_sessions is False
+    assert [(t.pk, left) for t, left in listed] == [(t.pk, left) for t, left in listed_types_with_remaining(event.pk, now=now)]
+    assert [(t.name, left) for t, left in listed] == [("General", 3)]
+    empty = event_make(slug="nothing-listed", status=Event.Status.PUBLISHED)
+    assert event_with_listed_types("nothing-listed", public, now=now) == (empty, [])
+    assert event_with_listed_types("page-offers", [Event.Status.DRAFT], now=now) is None
+
+
 def test_an_order_is_read_by_its_secret_with_its_event_in_one_query(alpha, django_assert_num_queries):
     from operations.ticketing.queries import order_with_event
 
