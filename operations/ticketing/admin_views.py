@@ -78,12 +78,10 @@ class QuotaEditView(AuditedEditView):
     def save_instance(self):
         instance = super().save_instance()
         if instance.size > int(self._before.get("size") or 0):
-            from django.db import transaction
-
+            from operations.core.queue import after_commit
             from operations.ticketing.tasks import waiting_list_offer
 
-            event_id = instance.event_id
-            transaction.on_commit(lambda: waiting_list_offer.delay(event_id=event_id))
+            after_commit(waiting_list_offer, event_id=instance.event_id)
         return instance
 
 

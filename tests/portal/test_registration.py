@@ -403,6 +403,25 @@ def test_one_free_seat_with_nothing_to_ask_is_registered_in_one_step(rsvp, djang
     assert again["Location"] == response["Location"] and Order.objects.count() == 1
 
 
+def test_a_broker_outage_after_the_registration_commits_still_shows_the_confirmation(rsvp, monkeypatch, caplog,
+                                                                                     django_capture_on_commit_callbacks):
+    """The confirmation e-mail is queued after the commit; a broker that cannot be reached then
+    leaves the order standing and the buyer on their confirmation (it answered 500), and says so."""
+    from kombu.exceptions import OperationalError
+
+    from operations.ticketing.tasks import order_email_send
+
+    def unreachable(**kwargs):
+        raise OperationalError("Error 111 connecting to broker")
+
+    monkeypatch.setattr(order_email_send, "delay", unreachable)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = rsvp["client"].post("/register/meetup/", _one_step_data(rsvp))
+    assert response.status_code == 302 and Order.objects.get().status == Order.Status.CONFIRMED
+    assert "broker unreachable" in caplog.text and "order_email_send" in caplog.text
+    assert rsvp["client"].get(response["Location"]).status_code == 200
+
+
 def test_the_last_seat_sent_twice_gives_the_first_order_not_sold_out(rsvp):
     """The repeated form is refused like any other (its own seat fills the event) and answered with
     the order of the first submission."""

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from operations.audit.services import audit_record
+from operations.core.queue import after_commit
 from operations.exports.errors import ExportError
 from operations.exports.models import ExportJob, Format, Kind
 from operations.exports.resources import ANSWER_PREFIX, RESOURCES
@@ -137,8 +138,7 @@ def export_start(*, plan: Plan, actor, request=None, rows_total: int | None = No
                                        rows_total=rows_total, created_by=actor if getattr(actor, "pk", None) else None)
         audit_record("export.started", actor=actor, target=job, after=_audit_after(plan, rows_total, job=job.pk),
                      request=request)
-        job_id = job.pk
-        transaction.on_commit(lambda: export_job_run.delay(job_id=job_id))
+        after_commit(export_job_run, job_id=job.pk)
     return job
 
 

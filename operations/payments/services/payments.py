@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from operations.audit.services import audit_record
+from operations.core.queue import after_commit
 from operations.payments.errors import PaymentError
 from operations.payments.models import Payment, Refund
 from operations.payments.providers import ProviderStatus, provider_get
@@ -183,7 +184,7 @@ def _succeeded(order, payment, status, now, source, actor, request, refunds: lis
 def _refund_after_commit(refund_id: int) -> None:
     from operations.payments.tasks import refund_execute_task
 
-    transaction.on_commit(lambda: refund_execute_task.delay(refund_id=refund_id))
+    after_commit(refund_execute_task, refund_id=refund_id)
 
 
 def payment_refresh(*, payment: Payment, source: str = "return", request=None) -> Outcome:

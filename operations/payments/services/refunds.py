@@ -9,6 +9,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from operations.audit.services import audit_record
+from operations.core.queue import after_commit
 from operations.payments.errors import PaymentError
 from operations.payments.models import Payment, Refund
 from operations.payments.providers import provider_get
@@ -113,7 +114,7 @@ def _email_after_commit(refund: Refund) -> None:
 
     order_id, kind = refund.order_id, f"refund_{refund.status}"
     if refund.status == Refund.Status.SUCCEEDED:
-        transaction.on_commit(lambda: order_email_send.delay(order_id=order_id, kind=kind))
+        after_commit(order_email_send, order_id=order_id, kind=kind)
 
 
 def refund_retry(*, refund: Refund, actor, request=None) -> Refund:

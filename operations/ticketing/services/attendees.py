@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from operations.audit.services import audit_record
+from operations.core.queue import after_commit
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, OrderPosition, Ticket
 
@@ -77,4 +78,4 @@ def order_resend(*, order: Order, actor=None, request=None) -> None:
     with transaction.atomic():
         audit_record("order.resent", actor=actor, target=order, after={"email": order.email}, request=request)
         order_id = order.pk
-        transaction.on_commit(lambda: order_email_send.delay(order_id=order_id, kind="resend"))
+        after_commit(order_email_send, order_id=order_id, kind="resend")

@@ -14,6 +14,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from operations.audit.services import audit_record
+from operations.core.queue import after_commit
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, PromoCode, Ticket
 
@@ -52,7 +53,7 @@ def _email_after_commit(order: Order, kind: str, **extra) -> None:
     from operations.ticketing.tasks import order_email_send
 
     order_id = order.pk
-    transaction.on_commit(lambda: order_email_send.delay(order_id=order_id, kind=kind, **extra))
+    after_commit(order_email_send, order_id=order_id, kind=kind, **extra)
 
 
 def _tickets_issue(order: Order, positions=None) -> None:
@@ -345,4 +346,4 @@ def _waiting_list_after_commit(order: Order) -> None:
 def _waiting_list_after_commit_event(event_id: int) -> None:
     from operations.ticketing.tasks import waiting_list_offer
 
-    transaction.on_commit(lambda: waiting_list_offer.delay(event_id=event_id))
+    after_commit(waiting_list_offer, event_id=event_id)

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from operations.audit.services import audit_record
+from operations.core.queue import after_commit
 from operations.events.models import Event
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, Session, TicketType, WaitingListEntry
@@ -90,6 +91,6 @@ def waiting_list_offer_next(*, event_id: int, now=None) -> int:
             entry.save(update_fields=["status", "offered_at", "offer_expires_at", "order"])
             audit_record("waiting_list.offered", target=entry, after={"order": order.code})
             entry_id = entry.pk
-            transaction.on_commit(lambda entry_id=entry_id: waiting_list_offer_email.delay(entry_id=entry_id))
+            after_commit(waiting_list_offer_email, entry_id=entry_id)
         offers += 1
     return offers
