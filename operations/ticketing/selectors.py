@@ -65,17 +65,17 @@ def order_search(*, query: str = "", status: str = "", event_id=None, ticket_typ
     return orders
 
 
+def _secret_plausible(secret: str) -> bool:
+    return bool(secret) and len(secret) <= 64
+
+
 def order_by_secret(secret: str) -> Order | None:
-    if not secret or len(secret) > 64:
-        return None
-    return order_with_event(secret)
+    return order_with_event(secret) if _secret_plausible(secret) else None
 
 
 def order_and_tickets_by_secret(secret: str) -> tuple[Order, list] | None:
     """The order behind a secret link and its valid tickets (one statement: the order page)."""
-    if not secret or len(secret) > 64:
-        return None
-    return order_with_tickets(secret)
+    return order_with_tickets(secret) if _secret_plausible(secret) else None
 
 
 def sessions_with_places(*, event, now=None) -> list[Session]:

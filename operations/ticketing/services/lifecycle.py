@@ -52,8 +52,7 @@ def _move(order: Order, to: str) -> None:
 def _email_after_commit(order: Order, kind: str, **extra) -> None:
     from operations.ticketing.tasks import order_email_send
 
-    order_id = order.pk
-    after_commit(order_email_send, order_id=order_id, kind=kind, **extra)
+    after_commit(order_email_send, order_id=order.pk, kind=kind, **extra)
 
 
 def _tickets_issue(order: Order, positions=None) -> None:
