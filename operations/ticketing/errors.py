@@ -3,7 +3,7 @@
 from operations.core.errors import STATUS_BY_CODE, DomainError
 
 # Ticketing codes whose HTTP answer is not the default 400.
-_STATUS = {"sold_out": 409, "reservation_expired": 410, "upload_too_large": 413, "rate_limited": 429}
+_STATUS = {"sold_out": 409, "hold_lapsed": 409, "reservation_expired": 410, "upload_too_large": 413, "rate_limited": 429}
 
 
 class OrderError(DomainError):

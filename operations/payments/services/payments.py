@@ -16,7 +16,7 @@ from operations.core.queue import after_commit
 from operations.payments.errors import PaymentError
 from operations.payments.models import Payment, Refund
 from operations.payments.providers import ProviderStatus, provider_get
-from operations.ticketing.models import Order, Quota, Session
+from operations.ticketing.models import Order
 from operations.ticketing.services import capacity
 from operations.ticketing.services.lifecycle import order_hold_locked, order_paid_confirm_locked
 
@@ -53,54 +53,37 @@ def payment_start(*, order: Order, request=None) -> Payment:
 
 
 def payment_offline_record(*, order: Order, actor, proof=None, request=None) -> Payment:
-    """Staff received a bank transfer or cash: record the payment (optional proof) and confirm."""
-    with transaction.atomic():
-        locked = Order.objects.select_for_update().get(pk=order.pk)
+    """Staff received a bank transfer or cash: record the payment (optional proof) and confirm.
+    When the order's payment hold ran out, only while its seats are still free (hold_lapsed)."""
+    now = timezone.now()
+
+    def work() -> Payment:
+        capacity.order_seats_lock(order.pk)  # the ticketing lock order: quotas, sessions, then the order
+        locked = Order.objects.select_for_update().select_related("event").get(pk=order.pk)
         if locked.status != S.AWAITING_PAYMENT:
             raise PaymentError("Only orders awaiting payment can be marked as paid.", code="not_payable")
+        if capacity.order_hold_lapsed(locked, now) and not capacity.order_fits(locked, now):
+            raise PaymentError("The hold on this order's seats ran out and they have been taken since, so the "
+                               "payment was not recorded. Cancel the order, or raise the capacity first.",
+                               code="hold_lapsed")
         payment = Payment.objects.create(order=locked, provider="offline", amount=locked.total - locked.paid,
                                          currency=locked.currency, provider_reference="", status=P.SUCCEEDED,
-                                         settled_at=timezone.now())
+                                         settled_at=now)
         if proof is not None:
             payment.proof.save(proof.name, proof, save=True)
         audit_record("payment.received_offline", actor=actor, target=payment, after=payment_snapshot(payment),
                      request=request)
-        order_paid_confirm_locked(locked, amount=payment.amount, now=timezone.now(), actor=actor, request=request,
+        order_paid_confirm_locked(locked, amount=payment.amount, now=now, actor=actor, request=request,
                                   source="offline")
-    return payment
+        return payment
+
+    return capacity.with_lock_retry(work)
 
 
 @dataclass
 class Outcome:
     result: str  # what happened, for the webhook log and the admin
     payment: Payment | None = None
-
-
-def _quota_ids(order_id: int) -> list[int]:
-    return list(Quota.objects.filter(ticket_types__positions__order_id=order_id).values_list("pk", flat=True).distinct())
-
-
-def _session_ids(order_id: int) -> list[int]:
-    return list(Session.objects.filter(positions__order_id=order_id).values_list("pk", flat=True).distinct())
-
-
-def _fits(order: Order, now) -> bool:
-    """Would the order's seats (and session places) still fit? Its own hold has expired, so it is
-    not counted. Call with the quotas and sessions locked."""
-    quotas = list(Quota.objects.filter(pk__in=_quota_ids(order.pk)))
-    used = capacity.quota_used(quotas, now=now)
-    positions = list(order.positions.filter(is_cancelled=False).prefetch_related("ticket_type__quotas", "sessions"))
-    for quota in quotas:
-        wanted = sum(1 for p in positions if quota in p.ticket_type.quotas.all())
-        if used[quota.pk] + wanted > quota.size:
-            return False
-    sessions = list(Session.objects.filter(pk__in=_session_ids(order.pk), capacity__isnull=False))
-    taken = capacity.session_used(sessions, now=now)
-    for session in sessions:
-        wanted = sum(1 for p in positions if session in p.sessions.all())
-        if taken.get(session.pk, 0) + wanted > session.capacity:
-            return False
-    return True
 
 
 def payment_apply(*, payment: Payment, status: ProviderStatus, source: str, actor=None, request=None) -> Outcome:
@@ -117,8 +100,7 @@ def payment_apply(*, payment: Payment, status: ProviderStatus, source: str, acto
         refunds.clear()  # a retried attempt starts again from nothing
         order_id = Payment.objects.values_list("order_id", flat=True).get(pk=payment.pk)
         if status.state == P.SUCCEEDED:  # the ticketing lock order: quotas, sessions, then the order
-            capacity.quotas_lock(_quota_ids(order_id))
-            capacity.sessions_lock(_session_ids(order_id))
+            capacity.order_seats_lock(order_id)
         order = Order.objects.select_for_update().select_related("event").get(pk=order_id)
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         before = payment_snapshot(locked)
@@ -163,13 +145,14 @@ def _succeeded(order, payment, status, now, source, actor, request, refunds: lis
         order_hold_locked(order, reason=payment.failure_message, actor=actor, request=request)
         return "held for review: amount or currency does not match the order"
     payment.status = P.SUCCEEDED
-    if order.status == S.AWAITING_PAYMENT:
-        order_paid_confirm_locked(order, amount=payment.amount, now=now, actor=actor, request=request, source=source)
-        return "order confirmed"
-    if order.status == S.EXPIRED and _fits(order, now):
-        order_paid_confirm_locked(order, amount=payment.amount, now=now, actor=actor, request=request, source=source)
-        return "late payment: seats still free, order confirmed"
+    if order.status in (S.AWAITING_PAYMENT, S.EXPIRED):
+        late = capacity.order_hold_lapsed(order, now)
+        if not late or capacity.order_fits(order, now):
+            order_paid_confirm_locked(order, amount=payment.amount, now=now, actor=actor, request=request,
+                                      source=source)
+            return "late payment: seats still free, order confirmed" if late else "order confirmed"
     reason = {S.EXPIRED: "Paid after the reservation expired and the seats were taken.",
+              S.AWAITING_PAYMENT: "Paid after the reservation expired and the seats were taken.",
               S.ON_HOLD: "Paid while the order was held for review."}.get(
         order.status, f"Paid for an order that is already {order.get_status_display().lower()}.")
     # Give back exactly what arrived (it may differ from what was asked for).

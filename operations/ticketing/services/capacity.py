@@ -78,6 +78,48 @@ def ticket_type_remaining(ticket_type, *, now=None) -> int:
     return max(min(q.size - used[q.pk] for q in quotas), 0)
 
 
+def order_seats_lock(order_id: int) -> None:
+    """Lock the quotas and sessions an order's positions count against, in the lock order (call
+    before locking the order itself)."""
+    quotas_lock(Quota.objects.filter(ticket_types__positions__order_id=order_id).values_list("pk", flat=True))
+    sessions_lock(Session.objects.filter(positions__order_id=order_id).values_list("pk", flat=True))
+
+
+def order_hold_lapsed(order, now) -> bool:
+    """True when ``order`` waits on a hold that ran out: its seats are no longer counted for it
+    (until the expiry sweep marks it expired, or for good once it has)."""
+    return order.status == order.Status.EXPIRED or (
+        order.status in order.HOLDING_UNTIL_EXPIRY and order.expires_at is not None and order.expires_at <= now)
+
+
+def order_fits(order, now) -> bool:
+    """Would the seats (and session places) of ``order``, whose hold has lapsed and so is not
+    counted, still fit? Call with order_seats_lock held."""
+    positions = list(order.positions.filter(is_cancelled=False).prefetch_related("ticket_type__quotas", "sessions"))
+    quotas = {quota.pk: quota for p in positions for quota in p.ticket_type.quotas.all()}
+    used = quota_used(list(quotas.values()), now=now)
+    for quota in quotas.values():
+        wanted = sum(1 for p in positions if quota in p.ticket_type.quotas.all())
+        if used[quota.pk] + wanted > quota.size:
+            return False
+    sessions = {s.pk: s for p in positions for s in p.sessions.all() if s.capacity is not None}
+    taken = session_used(list(sessions.values()), now=now)
+    for session in sessions.values():
+        wanted = sum(1 for p in positions if session in p.sessions.all())
+        if taken.get(session.pk, 0) + wanted > session.capacity:
+            return False
+    return True
+
+
+def order_still_fits_check(order, now) -> None:
+    """Refuse to go on with ``order`` when its hold lapsed and its seats were taken since (409).
+    A lapsed order whose seats are still free goes on: they are counted for it again once it
+    moves on. Call with order_seats_lock and the order locked."""
+    if order_hold_lapsed(order, now) and not order_fits(order, now):
+        raise OrderError("The hold on this order's seats ran out and they have been taken since. "
+                         "Cancel the order, or raise the capacity first.", code="hold_lapsed")
+
+
 def with_lock_retry(work: Callable):
     """Run ``work`` in its own transaction with a lock timeout, retrying when a lock is not
     granted in time; raise OrderError(code="busy") when it never is."""

@@ -17,6 +17,7 @@ from operations.audit.services import audit_record
 from operations.core.queue import after_commit
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, PromoCode, Ticket
+from operations.ticketing.services import capacity
 
 S = Order.Status
 TRANSITIONS: dict[str, set[str]] = {
@@ -184,25 +185,38 @@ def _locked(order: Order) -> Order:
     return Order.objects.select_for_update().select_related("event").get(pk=order.pk)
 
 
+def _locked_with_seats(order: Order, now) -> Order:
+    """The order locked after the quotas and sessions it counts against (the lock order), so that a
+    hold that lapsed can be re-checked before the order moves on."""
+    capacity.order_seats_lock(order.pk)
+    return _locked(order)
+
+
 def order_approve(*, order: Order, actor, request=None, now=None) -> Order:
-    """Approve a registration: free → confirmed (tickets issued), paid → awaiting payment."""
+    """Approve a registration: free → confirmed (tickets issued), paid → awaiting payment. When the
+    approval hold ran out, only while its seats are still free (OrderError hold_lapsed)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        order = _locked(order)
-        if order.status != S.AWAITING_APPROVAL:
+
+    def work() -> Order:
+        locked = _locked_with_seats(order, now)
+        if locked.status != S.AWAITING_APPROVAL:
             raise OrderError("Only registrations awaiting approval can be approved.", code="invalid_transition")
-        before = order_snapshot(order)
-        if order.total > 0:
-            _move(order, S.AWAITING_PAYMENT)
-            order.expires_at = now + timedelta(days=order.event.offline_payment_days)
+        capacity.order_still_fits_check(locked, now)
+        before = order_snapshot(locked)
+        if locked.total > 0:
+            _move(locked, S.AWAITING_PAYMENT)
+            locked.expires_at = now + timedelta(days=locked.event.offline_payment_days)
             kind = "awaiting_payment"
         else:
-            _confirm(order, now)
+            _confirm(locked, now)
             kind = "confirmed"
-        order.save()
-        audit_record("order.approved", actor=actor, target=order, before=before, after=order_snapshot(order), request=request)
-        _email_after_commit(order, kind)
-    return order
+        locked.save()
+        audit_record("order.approved", actor=actor, target=locked, before=before, after=order_snapshot(locked),
+                     request=request)
+        _email_after_commit(locked, kind)
+        return locked
+
+    return capacity.with_lock_retry(work)
 
 
 def order_reject(*, order: Order, actor, reason: str, request=None) -> Order:
@@ -226,19 +240,25 @@ def order_reject(*, order: Order, actor, reason: str, request=None) -> Order:
 
 
 def order_mark_paid(*, order: Order, actor, request=None, now=None) -> Order:
-    """Record an offline payment of the full amount and confirm the order."""
+    """Record an offline payment of the full amount and confirm the order. When its payment hold
+    ran out, only while its seats are still free (OrderError hold_lapsed)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        order = _locked(order)
-        if order.status != S.AWAITING_PAYMENT:
+
+    def work() -> Order:
+        locked = _locked_with_seats(order, now)
+        if locked.status != S.AWAITING_PAYMENT:
             raise OrderError("Only orders awaiting payment can be marked as paid.", code="invalid_transition")
-        before = order_snapshot(order)
-        order.paid = order.total
-        _confirm(order, now)
-        order.save()
-        audit_record("order.paid_offline", actor=actor, target=order, before=before, after=order_snapshot(order), request=request)
-        _email_after_commit(order, "confirmed")
-    return order
+        capacity.order_still_fits_check(locked, now)
+        before = order_snapshot(locked)
+        locked.paid = locked.total
+        _confirm(locked, now)
+        locked.save()
+        audit_record("order.paid_offline", actor=actor, target=locked, before=before, after=order_snapshot(locked),
+                     request=request)
+        _email_after_commit(locked, "confirmed")
+        return locked
+
+    return capacity.with_lock_retry(work)
 
 
 def order_refund(*, order: Order, amount, actor, request=None) -> Order:

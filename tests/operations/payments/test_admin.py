@@ -1,10 +1,12 @@
 """Payments screens in the organization's admin: lists and filters, webhook log with the raw
 payload, keys shown masked, refunds with a reason, review of held payments, roles."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from operations.audit.models import AuditEntry
 from operations.payments.models import Payment, ProviderEvent, Refund
@@ -190,6 +192,27 @@ def test_offline_payment_is_recorded_with_a_proof_and_confirms(desk):
     assert order.status == Order.Status.CONFIRMED and payment.provider == "offline" and payment.proof.name
     again = desk["client"].post(reverse("payments_order_act", args=[order.pk]), {"action": "offline_received"})
     assert again.status_code == 400 and Payment.objects.filter(order=order).count() == 1
+
+
+def test_offline_payment_after_the_hold_ran_out_and_the_seat_was_taken_is_refused_409(desk):
+    from operations.ticketing.services.orders import Attendee, Item, order_complete, order_reserve
+    from tests.operations.ticketing.builders import event_make, ticket_type_make
+
+    event = event_make(slug="bank-late")
+    seat = ticket_type_make(event, price="20", seats=1)
+
+    def registered():
+        return order_complete(order=order_reserve(event=event, items=[Item(seat.pk, 1)]), name="B",
+                              email="b@example.com", payment_method="offline", attendees=[Attendee("B", "b@example.com")])
+
+    order = registered()
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    registered()  # the seat went to someone else before the sweep expired the first order
+    response = desk["client"].post(reverse("payments_order_act", args=[order.pk]), {"action": "offline_received"})
+    assert response.status_code == 409
+    assert "taken since" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.AWAITING_PAYMENT and not Payment.objects.filter(order=order).exists()
 
 
 def test_payments_menu_is_shown_to_finance_but_not_to_marketing(desk):

@@ -177,6 +177,49 @@ def test_approval_holds_seats_then_approve_confirms_or_reject_releases(alpha, dj
     assert any("not approved" in s for s in subjects) and any("Your tickets" in s for s in subjects)
 
 
+def _hold_lapse(order) -> None:
+    """The order's hold runs out, and the expiry sweep has not run yet."""
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+
+def test_approving_after_the_hold_ran_out_and_the_seat_was_taken_is_refused(alpha):
+    event = event_make(slug="late-approval", requires_approval=True)
+    seat = ticket_type_make(event, price="0", seats=1)
+    first = _complete(order_reserve(event=event, items=[Item(seat.pk, 1)]))
+    _hold_lapse(first)
+    second = _complete(order_reserve(event=event, items=[Item(seat.pk, 1)]))  # the seat was free again
+    with pytest.raises(OrderError) as error:
+        order_approve(order=first, actor=None)
+    assert error.value.code == "hold_lapsed" and error.value.http_status == 409
+    first.refresh_from_db()
+    assert first.status == Order.Status.AWAITING_APPROVAL and not Ticket.objects.filter(position__order=first).exists()
+    assert not AuditEntry.objects.filter(action="order.approved").exists()
+    assert order_approve(order=second, actor=None).status == Order.Status.CONFIRMED
+
+
+def test_approving_after_the_hold_ran_out_with_the_seat_still_free_confirms(alpha):
+    event = event_make(slug="late-free", requires_approval=True)
+    seat = ticket_type_make(event, price="0", seats=1)
+    order = _complete(order_reserve(event=event, items=[Item(seat.pk, 1)]))
+    _hold_lapse(order)
+    assert order_approve(order=order, actor=None).status == Order.Status.CONFIRMED
+    assert ticket_type_offers(event=event)[0]["remaining"] == 0
+
+
+def test_marking_paid_after_the_hold_ran_out_and_the_seat_was_taken_is_refused(alpha):
+    event = event_make(slug="late-paid")
+    seat = ticket_type_make(event, price="20", seats=1)
+    first = _complete(order_reserve(event=event, items=[Item(seat.pk, 1)]))
+    assert first.status == Order.Status.AWAITING_PAYMENT
+    _hold_lapse(first)
+    _complete(order_reserve(event=event, items=[Item(seat.pk, 1)]))
+    with pytest.raises(OrderError) as error:
+        order_mark_paid(order=first, actor=None)
+    assert error.value.code == "hold_lapsed"
+    first.refresh_from_db()
+    assert first.status == Order.Status.AWAITING_PAYMENT and first.paid == 0
+
+
 def test_expiry_releases_seats_and_the_promo_use(alpha):
     event = event_make(slug="exp")
     general = ticket_type_make(event, seats=1)
