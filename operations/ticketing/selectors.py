@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from operations.ticketing.models import Order, Quota, Session
+from operations.ticketing.models import Order, Quota, Session, TicketType
 from operations.ticketing.queries import listed_types_with_remaining, order_with_event, order_with_tickets
 from operations.ticketing.services.capacity import quota_used, session_used
 
@@ -33,9 +33,15 @@ def ticket_type_offers(*, event, now=None, listed=None) -> list[dict]:
             "sale_starts_at": ticket_type.sale_starts_at,
             "sale_ends_at": ticket_type.sale_ends_at,
             "min_per_order": ticket_type.min_per_order,
-            "max_per_order": ticket_type.max_per_order,
+            "max_per_order": per_order_most(ticket_type),
         })
     return offers
+
+
+def per_order_most(ticket_type: TicketType) -> int:
+    """The most of ``ticket_type`` one order may hold: its maximum, or its limit per buyer e-mail
+    when that is lower (one order has one buyer)."""
+    return min(ticket_type.max_per_order, ticket_type.limit_per_email or ticket_type.max_per_order)
 
 
 def quota_usage(*, event, now=None) -> list[tuple[Quota, int]]:

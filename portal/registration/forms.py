@@ -43,7 +43,9 @@ def items_parse(data, *, offered_ids: set[int] | None = None) -> tuple[list[Item
             try:
                 expected = Decimal(data[f"price_{type_id}"])
             except InvalidOperation:
-                raise OrderError("The price shown has changed; please review your choice.", code="price_mismatch") from None
+                expected = None
+            if expected is None or not expected.is_finite():  # "NaN" and "Infinity" parse, and compare badly
+                raise OrderError("The price shown has changed; please review your choice.", code="price_mismatch")
         items.append(Item(type_id, quantity, session_ids=list(session_ids), expected_price=expected))
     if not items:
         raise OrderError("Choose at least one ticket.", code="quantity_invalid")

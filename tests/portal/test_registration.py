@@ -133,6 +133,13 @@ def test_tampered_price_is_refused(shop):
     assert _nothing_written()
 
 
+@pytest.mark.parametrize("price", ["NaN", "sNaN", "Infinity", "-Infinity", "1e999999"])
+def test_a_price_that_is_not_a_number_is_refused_as_tampered(shop, price):
+    response = _post_choose(shop, **{f"qty_{shop['general'].pk}": "1", f"price_{shop['general'].pk}": price})
+    assert response.status_code == 400 and response.context["error"].code == "price_mismatch"
+    assert _nothing_written()
+
+
 def test_tampered_ticket_type_id_is_refused(shop, org_a, in_schema):
     other = event_make(slug="other")
     foreign = ticket_type_make(other, seats=5)

@@ -82,6 +82,10 @@ def _items_validate(event: Event, items: list[Item], promo: PromoCode | None, no
         if item.quantity < ticket_type.min_per_order or item.quantity > ticket_type.max_per_order:
             raise OrderError(f"Choose between {ticket_type.min_per_order} and {ticket_type.max_per_order} "
                              f"of “{ticket_type.name}”.", code="quantity_invalid")
+        if ticket_type.limit_per_email and item.quantity > ticket_type.limit_per_email:
+            # Refused at once rather than after the buyer filled in every attendee.
+            raise OrderError(f"“{ticket_type.name}” is limited to {ticket_type.limit_per_email} per e-mail address.",
+                             code="email_limit")
         if item.expected_price is not None and Decimal(item.expected_price) != ticket_type.price_at(now):
             raise OrderError(f"The price of “{ticket_type.name}” has changed; please review your choice.",
                              code="price_mismatch")
@@ -91,6 +95,15 @@ def _items_validate(event: Event, items: list[Item], promo: PromoCode | None, no
     if total > event.max_per_order:
         raise OrderError(f"One order may hold at most {event.max_per_order} tickets.", code="too_many")
     return types
+
+
+def _promo_applies_check(promo: PromoCode | None, limited: set[int], items: list[Item]) -> None:
+    """Refuse a code limited to other ticket types than the chosen ones, unless it unlocked one of
+    them: it would count a use (a single-use code gone) and take nothing off."""
+    chosen = {item.ticket_type_id for item in items}
+    if promo is None or not limited or limited & chosen or promo.unlocks.filter(pk__in=chosen).exists():
+        return
+    raise OrderError(f"The code {promo.code} does not apply to the tickets you chose.", code="promo_not_applicable")
 
 
 def _discount(promo: PromoCode | None, ticket_type: TicketType, price: Decimal, currency: str, limited: set[int]) -> Decimal:
@@ -107,8 +120,8 @@ def order_reserve(*, event: Event, items: list[Item], promo_code: str = "", idem
 
     Locks the quotas (and sessions, and the promo code) the items count against, in id order, and
     re-counts the held seats under the lock. Raises OrderError: sale_closed, quantity_invalid,
-    too_many, ticket_type_unknown/hidden, price_mismatch, promo_invalid/promo_exhausted, sold_out,
-    busy. With a known ``idempotency_key`` returns the order created by the first call.
+    too_many, ticket_type_unknown/hidden, price_mismatch, email_limit, promo_invalid/promo_exhausted/
+    promo_not_applicable, sold_out, busy. With a known ``idempotency_key`` returns the order created by the first call.
     """
     return _order_place(event=event, items=items, promo_code=promo_code, idempotency_key=idempotency_key,
                         user=user, request=request, now=now, hold_minutes=hold_minutes)
@@ -157,6 +170,8 @@ def _order_write(*, event, items, promo_code, idempotency_key, user, request, no
         raise OrderError("Registration for this event is not open.", code="sale_closed")
     promo = _promo_find(event, promo_code, now)
     types = _items_validate(event, items, promo, now)
+    limited = set(promo.ticket_types.values_list("pk", flat=True)) if promo else set()
+    _promo_applies_check(promo, limited, items)
     # Sold out already: refused without a transaction or the quota locks, which the buyers who may
     # still get a seat are waiting for (the seats held were read with the ticket types). Whoever
     # passes is counted again under the locks.
@@ -165,7 +180,6 @@ def _order_write(*, event, items, promo_code, idempotency_key, user, request, no
 
     def work() -> Order:
         sessions = _sessions_read(event, items)
-        limited = set(promo.ticket_types.values_list("pk", flat=True)) if promo else set()
         lines = []  # (ticket type, price, discount, session ids), one per seat
         for item in items:
             ticket_type = types[item.ticket_type_id]

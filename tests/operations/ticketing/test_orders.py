@@ -145,6 +145,29 @@ def test_limit_per_buyer_email_stops_a_second_order(alpha):
     assert error.value.code == "email_limit"
 
 
+def test_more_than_the_limit_per_email_in_one_order_is_refused_at_once_and_never_offered(alpha):
+    event = event_make(slug="scalp-one")
+    general = ticket_type_make(event, limit_per_email=2, max_per_order=8)
+    with pytest.raises(OrderError) as error:
+        order_reserve(event=event, items=[Item(general.pk, 3)])
+    assert error.value.code == "email_limit" and not Order.objects.filter(event=event).exists()
+    assert ticket_type_offers(event=event)[0]["max_per_order"] == 2
+
+
+def test_a_code_for_other_ticket_types_is_refused_and_keeps_its_use(alpha):
+    event = event_make(slug="lim-other")
+    a = ticket_type_make(event, name="A", price="100", seats=10)
+    b = ticket_type_make(event, name="B", price="50", seats=10)
+    promo = PromoCode.objects.create(event=event, code="AONLY", kind=PromoCode.Kind.FIXED, value=Decimal("30"), max_uses=1)
+    promo.ticket_types.add(a)
+    with pytest.raises(OrderError) as error:
+        order_reserve(event=event, items=[Item(b.pk, 1)], promo_code="AONLY")
+    assert error.value.code == "promo_not_applicable" and not Order.objects.filter(event=event).exists()
+    promo.refresh_from_db()
+    assert promo.used_count == 0
+    assert order_reserve(event=event, items=[Item(a.pk, 1)], promo_code="AONLY").discount == Decimal("30")
+
+
 def test_offline_order_is_paid_then_confirmed_and_cannot_be_paid_twice(alpha):
     event = event_make(slug="paid", currency="NZD")
     general = ticket_type_make(event, price="25.50")
