@@ -10,12 +10,14 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import uuid
 from pathlib import Path
 
 from django.db import connection
+from django_tenants.utils import schema_context
 
 from operations.organizations.services import organization_create, organization_delete
 
@@ -34,6 +36,33 @@ def committed_organization(prefix: str = "run", **fields):
     finally:
         connection.set_schema_to_public()
         organization_delete(organization=organization)
+
+
+def at_once(schema: str, work, count: int, *, refused=()) -> list:
+    """Run ``work(index)`` in ``count`` threads, each with its own database connection in
+    ``schema``, released together by a barrier. Returns, per thread, what ``work`` returned, the
+    ``code`` of an error among ``refused``, or the repr of any other error (for the assertion)."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(index):
+        try:
+            with schema_context(schema):
+                barrier.wait(timeout=30)
+                results[index] = work(index)
+        except refused as error:
+            results[index] = error.code
+        except Exception as error:  # noqa: BLE001 - the caller's assertion shows it
+            results[index] = repr(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    return results
 
 
 def _terminate(process: subprocess.Popen, timeout: float = 15) -> None:

@@ -1,8 +1,6 @@
 """Celery entry points for ticketing: thin, idempotent, run inside the organization's schema
 (tenant_schemas_celery carries the caller's schema in a header)."""
 
-import logging
-
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -10,9 +8,8 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django_tenants.utils import schema_context
 
-from operations.ticketing.models import Order
-
-log = logging.getLogger(__name__)
+from operations.invoicing.branding import brand_current
+from operations.ticketing.models import Order, Ticket, WaitingListEntry
 
 SUBJECTS = {
     "confirmed": "Your tickets for {event}: {code}",
@@ -36,20 +33,6 @@ def _organization():
     return Organization.objects.filter(schema_name=connection.schema_name).first()
 
 
-def _branding():
-    try:
-        from wagtail.models import Site
-
-        from cms.models import Branding
-
-        site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
-        if site:
-            return Branding.for_site(site)
-    except Exception:  # branding is decoration: a missing site must not stop the e-mail  # noqa: BLE001
-        log.warning("branding unavailable for ticket e-mail", exc_info=True)
-    return None
-
-
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def order_email_send(*, order_id: int, kind: str) -> None:
     """E-mail the buyer about their order (HTML + text); confirmed orders carry the PDF tickets and
@@ -69,9 +52,8 @@ def order_email_send(*, order_id: int, kind: str) -> None:
                                      to=[order.email])
     message.attach_alternative(render_to_string("ticketing/email/order.html", context), "text/html")
     if order.status == Order.Status.CONFIRMED and kind in ("confirmed", "resend"):
-        branding = _branding()
         pdf = tickets_pdf(order, organization_name=getattr(organization, "display_name", ""),
-                          primary_colour=getattr(branding, "primary_colour", "#1d4ed8"))
+                          primary_colour=brand_current().colour)
         message.attach(f"tickets-{order.code}.pdf", pdf, "application/pdf")
         message.attach(f"{order.code}.ics", order_ics(order, url=order_url), "text/calendar")
         from operations.invoicing.services.receipts import receipt_attachment
@@ -109,17 +91,75 @@ def orders_expire_all_organizations() -> int:
     return count
 
 
+def _send(*, subject: str, template: str, context: dict, to: str, attachments=()) -> None:
+    """One e-mail as text and HTML (``template``.txt and .html)."""
+    message = EmailMultiAlternatives(subject=subject, body=render_to_string(f"{template}.txt", context), to=[to])
+    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+    for attachment in attachments:
+        message.attach(*attachment)
+    message.send()
+
+
+def _url(organization, path: str) -> str:
+    return organization.url(path) if hasattr(organization, "url") else ""
+
+
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def waiting_list_offer_email(*, entry_id: int) -> None:
-    from operations.ticketing.models import WaitingListEntry
-
-    entry = WaitingListEntry.objects.select_related("order", "event").filter(pk=entry_id).first()
-    if entry is None or entry.order is None:
+    """Tell the person offered a seat how to take it and until when (in the event's time zone).
+    Sends nothing once the offer is no longer open."""
+    entry = WaitingListEntry.objects.select_related("order", "event", "session").filter(pk=entry_id).first()
+    if entry is None or entry.order is None or entry.status != WaitingListEntry.Status.OFFERED:
         return
     organization = _organization()
-    url = organization.url(f"/register/order/{entry.order.secret}/details/") if hasattr(organization, "url") else ""
-    context = {"entry": entry, "event": entry.event, "url": url, "organization": organization}
-    message = EmailMultiAlternatives(
-        subject=f"A seat is free for {entry.event.name}",
-        body=render_to_string("ticketing/email/waiting_list_offer.txt", context), to=[entry.email])
-    message.send()
+    context = {"entry": entry, "event": entry.event, "organization": organization,
+               "url": _url(organization, f"/register/order/{entry.order.secret}/details/")}
+    _send(subject=f"A seat is free for {entry.event.name}", template="ticketing/email/waiting_list_offered",
+          context=context, to=entry.email)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def waiting_list_lapsed_email(*, entry_id: int) -> None:
+    """Tell the person whose offer ran out (or was withdrawn) that the seat went to the next in line."""
+    entry = WaitingListEntry.objects.select_related("event", "session").filter(pk=entry_id).first()
+    if entry is None or entry.status != WaitingListEntry.Status.LAPSED:
+        return
+    organization = _organization()
+    context = {"entry": entry, "event": entry.event, "organization": organization,
+               "url": _url(organization, f"/register/{entry.event.slug}/")}
+    _send(subject=f"Your held seat for {entry.event.name} has been released",
+          template="ticketing/email/waiting_list_lapsed", context=context, to=entry.email)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def ticket_transferred_email(*, ticket_id: int, recipient: str, previous_name: str = "") -> None:
+    """After a transfer: the new holder gets their ticket (``recipient`` "holder"), the buyer a
+    notice (``recipient`` "buyer"). Sends nothing once the ticket was revoked (transferred again:
+    that transfer sends its own)."""
+    from operations.ticketing.queries import valid_tickets
+    from operations.ticketing.services.documents import qr_png, tickets_pdf
+    from operations.ticketing.services.signing import ticket_payload
+
+    ticket = (Ticket.objects.select_related("position__ticket_type", "position__order__event")
+              .filter(pk=ticket_id, revoked_at__isnull=True).first())
+    if ticket is None:
+        return
+    position, order = ticket.position, ticket.position.order
+    organization = _organization()
+    context = {"ticket": ticket, "position": position, "order": order, "event": order.event,
+               "organization": organization, "previous_name": previous_name, "recipient": recipient,
+               "order_url": _url(organization, f"/register/order/{order.secret}/")}
+    if recipient == "buyer":
+        if order.email:
+            _send(subject=f"A ticket for {order.event.name} was transferred ({order.code})",
+                  template="ticketing/email/ticket_transfer_notice", context=context, to=order.email)
+        return
+    # The holder gets this ticket only: the order's PDF holds the buyer's other tickets too.
+    if [t.pk for t in valid_tickets(order)] == [ticket.pk]:
+        attachment = (f"ticket-{order.code}.pdf", tickets_pdf(
+            order, organization_name=getattr(organization, "display_name", ""),
+            primary_colour=brand_current().colour), "application/pdf")
+    else:
+        attachment = (f"ticket-{order.code}-{ticket.pk}.png", qr_png(ticket_payload(ticket)), "image/png")
+    _send(subject=f"Your ticket for {order.event.name}", template="ticketing/email/ticket_transferred",
+          context=context, to=position.attendee_email, attachments=[attachment])

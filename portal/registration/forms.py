@@ -122,6 +122,17 @@ def answers_snapshot(questions, cleaned_data) -> dict:
     return cms_registration.answers_snapshot(questions, cleaned_data)
 
 
+def answer_files_store(questions, cleaned_data, snapshot) -> list[str]:
+    if cms_registration is None or not questions:
+        return []
+    return cms_registration.answer_files_store(questions, cleaned_data, snapshot)
+
+
+def answer_files_remove(paths) -> None:
+    if cms_registration is not None:
+        cms_registration.answer_files_remove(paths)
+
+
 def uploads_check(files) -> None:
     for upload in files.values():
         if upload.size > MAX_UPLOAD_BYTES:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cms.page_cache import KeptInProcess, content_generation
 from operations.core.http import error_json
 from operations.events.models import Event
+from operations.invoicing.branding import brand_current
 from operations.invoicing.templatetags.invoicing_tags import event_tax_note
 from operations.payments.errors import PaymentError
 from operations.payments.models import Payment
@@ -42,7 +43,8 @@ from operations.ticketing.services.waitlist import waiting_list_join
 from portal.registration import forms
 from portal.shell import shell_response
 
-PUBLIC_STATUSES = (Event.Status.PUBLISHED, Event.Status.ONGOING)
+# A completed event's ticket page stays, saying registration is closed, rather than a 404.
+PUBLIC_STATUSES = (Event.Status.PUBLISHED, Event.Status.ONGOING, Event.Status.COMPLETED)
 
 
 def _event(slug: str) -> Event:
@@ -230,14 +232,21 @@ def details(request, secret: str):
     if not valid:
         error = OrderError("Please correct the fields marked below.", code="form_invalid")
         return _details_page(request, order, buyer, attendees, status=400, error=error)
-    people = [Attendee(a["form"].cleaned_data["name"], a["form"].cleaned_data["email"],
-                       forms.answers_snapshot(a["questions"], a["questions_form"].cleaned_data)
-                       if a["questions_form"] is not None else {}) for a in attendees]
+    people, stored = [], []
+    for a in attendees:
+        answers = {}
+        if a["questions_form"] is not None:
+            answers = forms.answers_snapshot(a["questions"], a["questions_form"].cleaned_data)
+            stored += forms.answer_files_store(a["questions"], a["questions_form"].cleaned_data, answers)
+        people.append(Attendee(a["form"].cleaned_data["name"], a["form"].cleaned_data["email"], answers))
     try:
         order = order_complete(order=order, name=buyer.cleaned_data["name"], email=buyer.cleaned_data["email"],
                                phone=buyer.cleaned_data["phone"], attendees=people,
                                payment_method=request.POST.get("payment_method", ""), request=request)
-    except OrderError as error:
+    except Exception as error:
+        forms.answer_files_remove(stored)  # the registration was refused: its files are not kept
+        if not isinstance(error, OrderError):
+            raise
         if error.code == "already_submitted":
             return redirect("registration:order", secret=order.secret)
         return _details_page(request, order, buyer, attendees, status=error.http_status, error=error)
@@ -328,8 +337,10 @@ def order_tickets_pdf(request, secret: str):
     if order.status not in Order.HOLDING_FOR_GOOD:
         raise Http404
     organization = getattr(request, "tenant", None)
-    response = HttpResponse(tickets_pdf(order, organization_name=getattr(organization, "display_name", "")),
-                            content_type="application/pdf")
+    # The organization's name and colour, as on the PDF the order's e-mail carries.
+    pdf = tickets_pdf(order, organization_name=getattr(organization, "display_name", ""),
+                      primary_colour=brand_current().colour)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -361,8 +372,13 @@ def order_resend(request, secret: str):
     from operations.ticketing.services.attendees import order_resend
 
     order = _order(secret)
-    order_resend(order=order, request=request)
-
+    try:
+        order_resend(order=order, by_attendee=True, request=request)
+    except OrderError as error:
+        response = order_page(request, secret, error=error)
+        if retry_after := error.details.get("retry_after"):
+            response["Retry-After"] = str(retry_after)
+        return response
     messages.success(request, f"We sent your order again to {order.email}.")
     return redirect("registration:order", secret=order.secret)
 

@@ -164,6 +164,25 @@ def test_a_good_upload_is_recorded_by_file_name(event, ask):
     assert answers_snapshot(questions, form.cleaned_data)["cv"]["value"] == "portfolio.png"
 
 
+def test_an_uploaded_answer_is_kept_in_the_organizations_media_under_an_unguessable_folder(event, ask):
+    from django.core.files.storage import default_storage
+
+    from cms.registration import answer_files_remove, answer_files_store
+
+    ask("CV", FieldType.FILE, allowed_extensions="pdf,png", max_upload_mb=1)
+    questions, form = submit(event, {}, {"cv": [SimpleUploadedFile("../../portfolio.png", PNG)]})
+    assert form.is_valid(), form.errors
+    snapshot = answers_snapshot(questions, form.cleaned_data)
+    stored = answer_files_store(questions, form.cleaned_data, snapshot)
+    path = snapshot["cv"]["file"]
+    assert stored == [path] and path.startswith("registration/answers/") and path.endswith("/portfolio.png")
+    assert len(path.split("/")[2]) >= 24  # the folder: 18 random bytes
+    with default_storage.open(path) as kept:
+        assert kept.read() == PNG
+    answer_files_remove(stored)
+    assert not default_storage.exists(path)
+
+
 # --- conditions ---------------------------------------------------------------------------------------
 
 def test_a_conditional_question_is_required_only_when_its_condition_holds(event, ask):

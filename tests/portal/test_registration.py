@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from operations.audit.models import AuditEntry
+from operations.events.models import Event
 from operations.ticketing.models import Order, PromoCode, Ticket, TicketType
 from operations.ticketing.services.orders import Item, order_reserve
 from tests.operations.ticketing.builders import event_make, ticket_type_make
@@ -323,6 +324,59 @@ def test_custom_questions_required_answer_missing_is_refused_then_stored_with_de
     assert done.status_code == 302
     answers = order.positions.get().answers
     assert answers[question.clean_name]["value"] == "Vegetarian" and answers[question.clean_name]["label"] == "Dietary needs"
+
+
+def test_a_completed_events_ticket_page_says_registration_is_closed_and_refuses_orders(shop):
+    shop["event"].status = Event.Status.COMPLETED
+    shop["event"].save()
+    page = shop["client"].get("/register/summit/")
+    assert page.status_code == 200 and "Registration for this event is not open." in page.content.decode()
+    response = _post_choose(shop, **{f"qty_{shop['free'].pk}": "1"})
+    assert response.status_code == 400 and response.context["error"].code == "sale_closed"
+    assert _nothing_written()
+
+
+def _cv_question(shop):
+    from cms.models.registration import RegistrationForm, RegistrationQuestion
+
+    form = RegistrationForm.objects.create(event=shop["event"])
+    question = RegistrationQuestion(form=form, label="CV", field_type="file", allowed_extensions="pdf", max_upload_mb=1)
+    question.save()
+    return question
+
+
+def _cv():
+    return SimpleUploadedFile("cv.pdf", b"%PDF-1.4 my career", content_type="application/pdf")
+
+
+def test_an_uploaded_answer_is_kept_with_the_order(shop):
+    from django.core.files.storage import default_storage
+
+    question = _cv_question(shop)
+    order = _reserve(shop, quantity=1)
+    done = shop["client"].post(f"/register/order/{order.secret}/details/",
+                               _details_data(count=1, **{f"a1-q-{question.clean_name}": _cv()}))
+    assert done.status_code == 302
+    answer = order.positions.get().answers[question.clean_name]
+    assert answer["value"] == "cv.pdf"
+    with default_storage.open(answer["file"]) as kept:
+        assert kept.read() == b"%PDF-1.4 my career"
+
+
+def test_the_files_of_a_refused_registration_are_not_kept(shop, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    from cms import registration
+
+    question = _cv_question(shop)
+    stored = []
+    keep = registration.answer_files_store
+    monkeypatch.setattr(registration, "answer_files_store", lambda *args: stored.extend(keep(*args)) or stored)
+    order = _reserve(shop, quantity=1, now=timezone.now() - timedelta(minutes=16))  # its hold ran out
+    response = shop["client"].post(f"/register/order/{order.secret}/details/",
+                                   _details_data(count=1, **{f"a1-q-{question.clean_name}": _cv()}))
+    assert response.status_code == 410
+    assert stored and not any(default_storage.exists(path) for path in stored)
 
 
 def test_attendee_transfers_a_ticket_before_the_deadline_and_the_old_code_is_revoked(shop):

@@ -354,6 +354,10 @@ def order_complete(*, order: Order, name: str, email: str, attendees: list[Atten
         # Positions of a pending order never hold tickets: confirming issues one for each.
         order_submit_locked(locked, payment_method=payment_method, now=now, request=request, before=before,
                             positions=positions)
+        if before["email"]:  # only a waiting-list offer holds an order with its e-mail already known
+            from operations.ticketing.services.waitlist import waiting_list_offer_accept
+
+            waiting_list_offer_accept(order=locked)
         return locked
 
     return capacity.with_lock_retry(work)

@@ -50,8 +50,68 @@ def waiting_list_join(*, event: Event, email: str, name: str = "", ticket_type_i
     return entry
 
 
+def _offer_settle(entry: WaitingListEntry, status: str) -> None:
+    """Close an open offer (accepted or lapsed), audited; the person whose offer lapsed is told
+    after commit. Call with the entry locked."""
+    from operations.ticketing.tasks import waiting_list_lapsed_email
+
+    before = {"status": entry.status}
+    entry.status = status
+    entry.save(update_fields=["status"])
+    audit_record(f"waiting_list.{status}", target=entry, before=before,
+                 after={"status": status, "order": entry.order.code if entry.order else None})
+    if status == WaitingListEntry.Status.LAPSED:
+        after_commit(waiting_list_lapsed_email, entry_id=entry.pk)
+
+
+def _offer_outcome(entry: WaitingListEntry) -> str | None:
+    """What became of an offer: accepted once its order was submitted (a submission always sets
+    the payment method, so an order cancelled or refunded later still counts as accepted); lapsed
+    when the held order ran out or was cancelled unsubmitted, or is gone; None while it is held."""
+    order = entry.order
+    if order is None:
+        return WaitingListEntry.Status.LAPSED
+    if order.payment_method or order.status not in (Order.Status.PENDING, Order.Status.EXPIRED,
+                                                    Order.Status.CANCELLED):
+        return WaitingListEntry.Status.ACCEPTED
+    if order.status in (Order.Status.EXPIRED, Order.Status.CANCELLED):
+        return WaitingListEntry.Status.LAPSED
+    return None
+
+
+def waiting_list_offer_accept(*, order: Order) -> int:
+    """Mark the offer that held ``order`` accepted, at once (call when the order is submitted, in
+    its transaction). Offer runs settle it anyway; this only spares the wait. Returns how many
+    entries changed (0 or 1)."""
+    changed = 0
+    with transaction.atomic():
+        for entry in (WaitingListEntry.objects.select_for_update(of=("self",)).select_related("order")
+                      .filter(order=order, status=WaitingListEntry.Status.OFFERED)):
+            _offer_settle(entry, WaitingListEntry.Status.ACCEPTED)
+            changed += 1
+    return changed
+
+
+def waiting_list_offers_settle(*, event: Event) -> int:
+    """Close the event's open offers that are decided (see _offer_outcome). Entries another run
+    holds are skipped: that run settles them. Returns how many changed."""
+    changed = 0
+    with transaction.atomic():
+        for entry in (WaitingListEntry.objects.select_for_update(skip_locked=True, of=("self",))
+                      .select_related("order").filter(event=event, status=WaitingListEntry.Status.OFFERED)
+                      .order_by("pk")):
+            if outcome := _offer_outcome(entry):
+                _offer_settle(entry, outcome)
+                changed += 1
+    return changed
+
+
 def waiting_list_offer_next(*, event_id: int, now=None) -> int:
-    """Offer freed seats to the people waiting longest. Returns the number of offers made."""
+    """Offer freed seats to the people waiting longest, after settling the offers that were
+    decided (accepted, or lapsed: that person is told). Each entry is offered at most once, even
+    when runs overlap: it is claimed under a row lock (SKIP LOCKED: an entry another run holds is
+    that run's) and re-read as still waiting; its held order, its new status and its e-mail commit
+    together (the e-mail after commit). Returns the number of offers made."""
     from operations.ticketing.services.orders import Item, order_reserve
     from operations.ticketing.tasks import waiting_list_offer_email
 
@@ -59,38 +119,40 @@ def waiting_list_offer_next(*, event_id: int, now=None) -> int:
     event = Event.objects.filter(pk=event_id).first()
     if event is None:
         return 0
-    # Offers whose reservation ran out lapse; the next person gets their turn.
-    for entry in WaitingListEntry.objects.filter(event=event, status=WaitingListEntry.Status.OFFERED).select_related("order"):
-        if entry.order is None or (entry.order.status in (Order.Status.EXPIRED, Order.Status.CANCELLED)):
-            entry.status = WaitingListEntry.Status.LAPSED
-            entry.save(update_fields=["status"])
+    waiting_list_offers_settle(event=event)
     offers = 0
     default_type = (TicketType.objects.filter(event=event, is_active=True, visibility=TicketType.Visibility.VISIBLE)
                     .order_by("position", "pk").first())
     # A list that could not be served (the event, or one session, still full) waits for the next
     # release; the others still get their turn.
     full: set[int | None] = set()
-    for entry in WaitingListEntry.objects.filter(event=event, status=WaitingListEntry.Status.WAITING).order_by("created_at", "pk"):
-        ticket_type = entry.ticket_type or default_type
-        if ticket_type is None:
-            break
-        if entry.session_id in full or None in full:  # no seat for the event: none for its sessions either
-            continue
-        sessions = [entry.session_id] if entry.session_id else []
-        try:
-            order = order_reserve(event=event, items=[Item(ticket_type.pk, 1, session_ids=sessions)], now=now,
-                                  hold_minutes=OFFER_HOURS * 60)
-        except OrderError as error:
-            full.add(entry.session_id if error.code == "session_full" else None)
+    waiting = list(WaitingListEntry.objects.filter(event=event, status=WaitingListEntry.Status.WAITING)
+                   .order_by("created_at", "pk").values_list("pk", "session_id"))
+    for entry_id, session_id in waiting:
+        if session_id in full or None in full:  # no seat for the event: none for its sessions either
             continue
         with transaction.atomic():
+            entry = (WaitingListEntry.objects.select_for_update(skip_locked=True)
+                     .filter(pk=entry_id, status=WaitingListEntry.Status.WAITING).first())
+            if entry is None:
+                continue  # another run holds it, or has offered it already
+            ticket_type = entry.ticket_type or default_type
+            if ticket_type is None:
+                break
+            sessions = [entry.session_id] if entry.session_id else []
+            try:
+                # Within this transaction: the held order exists only if the entry says so.
+                order = order_reserve(event=event, items=[Item(ticket_type.pk, 1, session_ids=sessions)], now=now,
+                                      hold_minutes=OFFER_HOURS * 60)
+            except OrderError as error:
+                full.add(entry.session_id if error.code == "session_full" else None)
+                continue
             order.email, order.name = entry.email, entry.name
             order.save(update_fields=["email", "name"])
             entry.status, entry.offered_at, entry.offer_expires_at, entry.order = (
                 WaitingListEntry.Status.OFFERED, now, order.expires_at, order)
             entry.save(update_fields=["status", "offered_at", "offer_expires_at", "order"])
             audit_record("waiting_list.offered", target=entry, after={"order": order.code})
-            entry_id = entry.pk
-            after_commit(waiting_list_offer_email, entry_id=entry_id)
+            after_commit(waiting_list_offer_email, entry_id=entry.pk)
         offers += 1
     return offers

@@ -12,7 +12,7 @@ from operations.payments.models import Payment, ProviderEvent
 from operations.payments.services.webhooks import webhook_receive
 from operations.ticketing.models import Order, Ticket
 from operations.ticketing.services.orders import Attendee, Item, order_complete, order_reserve
-from tests.harness import committed_organization
+from tests.harness import at_once, committed_organization
 from tests.operations.payments.localstripe import WEBHOOK_SECRET, event_body, intent, signature
 from tests.operations.ticketing.builders import event_make, ticket_type_make
 
@@ -35,26 +35,12 @@ def test_ten_concurrent_deliveries_confirm_exactly_once(django_db_setup, django_
         connection.set_schema_to_public()
         bodies = [event_body("evt_same", "payment_intent.succeeded", intent("pi_race", 110000, "KRW"))] * (DELIVERIES - 2)
         bodies += [event_body("evt_other", "payment_intent.succeeded", intent("pi_race", 110000, "KRW"))] * 2
-        barrier = threading.Barrier(DELIVERIES)
-        results = [None] * DELIVERIES
 
         def deliver(index):
-            try:
-                with schema_context(organization.schema_name):
-                    barrier.wait(timeout=30)
-                    body = bodies[index]
-                    results[index] = webhook_receive(provider="stripe", body=body,
-                                                     headers={"Stripe-Signature": signature(body)}).result
-            except Exception as error:  # noqa: BLE001 - the assertion shows it
-                results[index] = repr(error)
-            finally:
-                connection.close()
+            body = bodies[index]
+            return webhook_receive(provider="stripe", body=body, headers={"Stripe-Signature": signature(body)}).result
 
-        threads = [threading.Thread(target=deliver, args=(i,)) for i in range(DELIVERIES)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(120)
+        results = at_once(organization.schema_name, deliver, DELIVERIES)
         with schema_context(organization.schema_name):
             order.refresh_from_db()
             assert set(results) == {"order confirmed", "already succeeded"}, results

@@ -13,7 +13,7 @@ from django_tenants.utils import schema_context
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, OrderPosition, PromoCode
 from operations.ticketing.services.orders import Attendee, Item, order_complete, order_reserve
-from tests.harness import committed_organization
+from tests.harness import at_once, committed_organization
 from tests.operations.ticketing.builders import event_make, ticket_type_make
 
 BUYERS = 40
@@ -35,27 +35,7 @@ def _until_not_busy(call, attempts: int = 10):
 
 
 def _race(schema, work):
-    barrier = threading.Barrier(BUYERS)
-    results: list = [None] * BUYERS
-
-    def buyer(index):
-        try:
-            with schema_context(schema):
-                barrier.wait(timeout=30)
-                results[index] = work(index)
-        except OrderError as error:
-            results[index] = error.code
-        except Exception as error:  # noqa: BLE001 - the assertion below shows it
-            results[index] = repr(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=buyer, args=(i,)) for i in range(BUYERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return results
+    return at_once(schema, work, BUYERS, refused=OrderError)
 
 
 def test_forty_buyers_for_the_last_seats_and_a_single_use_code_never_oversell(django_db_setup, django_db_blocker):
