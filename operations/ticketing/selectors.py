@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from operations.ticketing.models import Order, Quota, Session, TicketType
+from operations.ticketing.models import Order, OrderPosition, Quota, Session, TicketType
 from operations.ticketing.queries import listed_types_with_remaining, order_with_event, order_with_tickets
 from operations.ticketing.services.capacity import quota_used, session_used
 
@@ -92,3 +92,15 @@ def sessions_with_places(*, event, now=None) -> list[Session]:
         session.remaining = None if session.capacity is None else max(session.capacity - used.get(session.pk, 0), 0)
         session.is_full = session.remaining == 0
     return sessions
+
+
+def order_sessions_by_position(*, order) -> dict[int, list[Session]]:
+    """The sessions each position of ``order`` chose, by position id, in time order; positions
+    without sessions are left out. One query for the whole order (pages, e-mail and PDF list them
+    per attendee)."""
+    chosen: dict[int, list[Session]] = {}
+    picks = (OrderPosition.sessions.through.objects.filter(orderposition__order_id=order.pk)
+             .select_related("session").order_by("session__starts_at", "session__id"))
+    for pick in picks:
+        chosen.setdefault(pick.orderposition_id, []).append(pick.session)
+    return chosen

@@ -10,11 +10,25 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from operations.core.pdf import pdf_fonts
-from operations.ticketing.models import Order
+from operations.ticketing.models import Order, Session
 from operations.ticketing.money import money_format
 from operations.ticketing.queries import valid_tickets
+from operations.ticketing.selectors import order_sessions_by_position
 from operations.ticketing.services.signing import signing_key_get, ticket_payload
 
+
+def session_when(session: Session, tz) -> str:
+    """When a session runs, in the time zone ``tz`` (the event's): "Sat 22 Nov 2026, 10:00–11:30",
+    the end with its own date when it falls on another day."""
+    starts, ends = session.starts_at.astimezone(tz), session.ends_at.astimezone(tz)
+    day = "{0:%a} {0.day} {0:%b %Y}".format
+    end = f"{ends:%H:%M}" if ends.date() == starts.date() else f" {day(ends)}, {ends:%H:%M}"
+    return f"{day(starts)}, {starts:%H:%M}–{end}"
+
+
+def session_line(session: Session, tz) -> str:
+    """A session as one line of plain text (PDF ticket, e-mail): title, when, room."""
+    return " · ".join(filter(None, [session.title, session_when(session, tz), session.room]))
 
 
 def _qr(payload: str, **kwargs):
@@ -57,8 +71,12 @@ def tickets_pdf(order: Order, *, organization_name: str = "", primary_colour: st
     pdf.set_auto_page_break(False)
     event = order.event
     tickets = valid_tickets(order)
+    chosen = order_sessions_by_position(order=order)
+    session_lines = {position_id: [session_line(s, event.tz) for s in sessions]
+                     for position_id, sessions in chosen.items()}
     names = [organization_name, event.name, event.venue_name, order.name,
-             *(t.position.attendee_name for t in tickets), *(t.position.ticket_type.name for t in tickets)]
+             *(t.position.attendee_name for t in tickets), *(t.position.ticket_type.name for t in tickets),
+             *(line for lines in session_lines.values() for line in lines)]
     family, text = pdf_fonts(pdf, texts=names)
     red, green, blue = (int(primary_colour[i:i + 2], 16) for i in (1, 3, 5))
     key = signing_key_get()
@@ -82,18 +100,62 @@ def tickets_pdf(order: Order, *, organization_name: str = "", primary_colour: st
             position.attendee_name or "—",
             position.ticket_type.name,
             f"{starts:%Y-%m-%d %H:%M} ({event.timezone})",
-            event.venue_name or event.online_url or "",
+            event.venue_name,
+            online_url_for(order),
             f"Order {order.code}",
         ]
-        for line in lines:
+        for line in filter(None, lines):
             pdf.set_x(6)
             pdf.multi_cell(93, 5.5, text(line))
-        pdf.image(io.BytesIO(qr_png(ticket_payload(ticket, key=key))), x=17.5, y=70, w=70, h=70)
+        qr_top = _sessions_print(pdf, text, family, session_lines.get(position.pk, []), event.timezone)
+        size = 140 - qr_top
+        pdf.image(io.BytesIO(qr_png(ticket_payload(ticket, key=key))), x=(105 - size) / 2, y=qr_top, w=size, h=size)
         pdf.set_xy(6, 145)
         pdf.set_font(family, size=7)
         pdf.multi_cell(93, 3.5, text(f"Ticket {ticket.code}\nShow this code at the entrance. "
                                      f"Price {money_format(position.price - position.discount, order.currency)}"))
     return bytes(pdf.output())
+
+
+# The QR code is 70 mm wide under the ticket's lines; sessions take room from it, down to 46 mm
+# (still read at once from a phone), and past that the rest is counted, not listed.
+_QR_TOP, _QR_TOP_LOWEST = 70, 94
+
+
+def _sessions_print(pdf: FPDF, text, family: str, lines: list[str], timezone_name: str) -> float:
+    """Print a ticket's sessions under its lines; returns where the QR code goes."""
+    if not lines:
+        return _QR_TOP
+    pdf.set_font(family, size=8)
+    pdf.set_x(6)
+    pdf.multi_cell(93, 4, text(f"Sessions ({timezone_name}):"))
+    limit = _QR_TOP_LOWEST - 2
+    for shown, line in enumerate(lines):
+        last = shown == len(lines) - 1
+        # Room for this line (up to two rows) and, unless it is the last, for the "more" line after it.
+        if pdf.get_y() + (8 if last else 12) > limit:
+            pdf.set_x(6)
+            pdf.multi_cell(93, 4, text(f"and {len(lines) - shown} more: see your order page"))
+            break
+        pdf.set_x(6)
+        pdf.multi_cell(93, 4, text(f"• {line}"))
+    pdf.set_font(family, size=10)
+    return min(max(_QR_TOP, pdf.get_y() + 2), _QR_TOP_LOWEST)
+
+
+def online_url_for(order: Order) -> str:
+    """The event's online link when this order may join: it is the attendee's access, so only
+    orders that keep their tickets (confirmed, partly refunded) get it, and only online or hybrid
+    events have one to give."""
+    event = order.event
+    if event.format == event.Format.IN_PERSON or order.status not in Order.HOLDING_FOR_GOOD:
+        return ""
+    return event.online_url
+
+
+def _location(order: Order) -> str:
+    event = order.event
+    return ", ".join(filter(None, [event.venue_name, event.city])) or online_url_for(order)
 
 
 def order_ics(order: Order, *, url: str = "") -> bytes:
@@ -108,7 +170,7 @@ def order_ics(order: Order, *, url: str = "") -> bytes:
     entry.add("dtstart", event.starts_at)
     entry.add("dtend", event.ends_at)
     entry.add("dtstamp", order.created_at)
-    location = ", ".join(filter(None, [event.venue_name, event.city])) or event.online_url
+    location = _location(order)
     if location:
         entry.add("location", location)
     entry.add("description", f"Order {order.code}" + (f"\n{url}" if url else ""))
@@ -121,7 +183,7 @@ def order_ics(order: Order, *, url: str = "") -> bytes:
 def calendar_links(order: Order) -> dict[str, str]:
     event = order.event
     fmt = "%Y%m%dT%H%M%SZ"
-    location = ", ".join(filter(None, [event.venue_name, event.city])) or event.online_url
+    location = _location(order)
     google = "https://calendar.google.com/calendar/render?" + urlencode({
         "action": "TEMPLATE", "text": event.name, "dates": f"{event.starts_at:{fmt}}/{event.ends_at:{fmt}}",
         "location": location, "details": f"Order {order.code}"})
