@@ -1,5 +1,6 @@
 import zoneinfo
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
@@ -74,6 +75,22 @@ class Event(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        from operations.ticketing.money import CURRENCIES, money_is_exact
+
+        self.currency = (self.currency or "").strip().upper()
+        if self.currency not in CURRENCIES:
+            raise ValidationError({"currency": f"“{self.currency}” is not a currency we can charge in: use an "
+                                               "ISO 4217 code such as EUR, USD or KRW."})
+        if self.pk and self.currency != Event.objects.filter(pk=self.pk).values_list("currency", flat=True).first():
+            # Prices entered for the old currency must still be whole amounts of the new one.
+            amounts = [(t.name, a) for t in self.ticket_types.all() for a in (t.price, t.early_price) if a is not None]
+            amounts += [(s.title, s.price) for s in self.sessions.all()]
+            amounts += [(p.code, p.value) for p in self.promo_codes.filter(kind="fixed")]
+            if inexact := sorted({name for name, amount in amounts if not money_is_exact(amount, self.currency)}):
+                raise ValidationError({"currency": f"These prices are not whole amounts of {self.currency}: "
+                                                   f"{', '.join(inexact)}. Change them first."})
 
     def registration_is_open(self, now) -> bool:
         if self.status not in (self.Status.PUBLISHED, self.Status.ONGOING):

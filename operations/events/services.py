@@ -16,13 +16,24 @@ class EventError(DomainError):
 def event_clone(*, event: Event, name: str, slug: str, starts_at, actor=None, request=None) -> Event:
     """A draft copy of ``event`` starting at ``starts_at``: ticket types (sale windows shifted),
     quotas, sessions and promo codes (usage reset). Orders are not copied. Raises EventError
-    (slug_taken). Registration questions live in the form builder (cms), which copies them when
+    (slug_taken; cross_event_link when a ticket type counts against another event's quota or a
+    promo code names another event's ticket type: the copy would share or lose them, so the
+    organizer fixes the source first). Registration questions live in the form builder (cms), which copies them when
     ``event_cloned`` is sent, in the same transaction."""
     from operations.ticketing.models import PromoCode, Quota, Session, TicketType
 
     slug = slugify(slug)[:80]
     if not slug or Event.objects.filter(slug=slug).exists():
         raise EventError("Choose another web address: this one is taken.", code="slug_taken")
+    foreign = [f"ticket type “{t.name}” (quota “{q.name}” of {q.event.name})" for t in TicketType.objects.filter(
+        event=event).prefetch_related("quotas__event") for q in t.quotas.all() if q.event_id != event.pk]
+    foreign += [f"promo code {p.code} (ticket type “{t.name}” of {t.event.name})" for p in PromoCode.objects.filter(
+        event=event).prefetch_related("ticket_types__event", "unlocks__event")
+        for t in (*p.ticket_types.all(), *p.unlocks.all()) if t.event_id != event.pk]
+    if foreign:
+        raise EventError("This event is linked to another event's quotas or ticket types, which a copy cannot take "
+                         f"along: {'; '.join(foreign)}. Remove those links, then clone.", code="cross_event_link",
+                         links=foreign)
     shift = starts_at - event.starts_at
 
     def moved(value):

@@ -42,6 +42,79 @@ class EventCloneForm(forms.Form):
     starts_at = forms.DateTimeField(label="New start (UTC)", help_text="Everything else moves by the same amount.")
 
 
+class OrderFilterForm(forms.Form):
+    """The orders list's query string. A value that does not parse is reported and not applied."""
+
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    status = forms.ChoiceField(required=False, choices=[("", "Any")] + Order.Status.choices, label="Status")
+    event = forms.ModelChoiceField(required=False, queryset=Event.objects.all(), label="Event")
+    ticket_type = forms.ModelChoiceField(required=False, queryset=TicketType.objects.select_related("event"),
+                                         label="Ticket type")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "from" is a Python keyword, so these are declared here rather than in the class body.
+        self.fields["from"] = forms.DateField(required=False, label="Created from",
+                                              error_messages={"invalid": "Enter a date as YYYY-MM-DD."})
+        self.fields["to"] = forms.DateField(required=False, label="Created to",
+                                            error_messages={"invalid": "Enter a date as YYYY-MM-DD."})
+        for name in ("event", "ticket_type"):
+            self.fields[name].error_messages["invalid_choice"] = "No such choice: pick one from the list."
+
+    def clean(self):
+        data = super().clean()
+        if data.get("from") and data.get("to") and data["from"] > data["to"]:
+            self.add_error("to", "The end date is before the start date.")
+        return data
+
+    def problems(self) -> list[str]:
+        """One line per filter that was not applied: its label, what was sent, and why."""
+        return [f"{self.fields[name].label or name.capitalize()} “{self.data.get(name, '')}”: {' '.join(errors)}"
+                for name, errors in self.errors.items() if name in self.fields]
+
+
+class EventScopedForm(forms.ModelForm):
+    """Quotas, ticket types and sessions belong to one event. The pickers offer only the edited
+    row's event's choices once that event is known, and a choice of another event is refused with
+    a clear message: two events silently sharing a quota would sell the same seats twice."""
+
+    scoped = ("quotas", "ticket_types", "unlocks", "ticket_type", "session")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        event_id = self._event_id()
+        for name in self.scoped:
+            if (field := self.fields.get(name)) is None:
+                continue
+            if event_id is not None:
+                field.queryset = field.queryset.filter(event_id=event_id)
+            field.queryset = field.queryset.select_related("event")
+            field.error_messages["invalid_choice"] = (
+                "Choose only from this event's options: a choice belongs to another event or no longer exists.")
+
+    def _event_id(self) -> int | None:
+        if self.is_bound and "event" in self.fields:
+            try:
+                return int(self.data.get(self.add_prefix("event")))
+            except (TypeError, ValueError):
+                return None  # the event field reports it
+        return self.instance.event_id or None
+
+    def clean(self):
+        data = super().clean()
+        event = data.get("event") or (self.instance.event if self.instance.event_id else None)
+        if event is None:
+            return data
+        for name in self.scoped:
+            chosen = data.get(name)
+            if name not in self.fields or not chosen:
+                continue
+            rows = chosen if hasattr(chosen, "__iter__") else [chosen]
+            if others := [str(row) for row in rows if row.event_id != event.pk]:
+                self.add_error(name, f"These belong to another event: {', '.join(others)}. Choose this event's only.")
+        return data
+
+
 def snapshot(instance) -> dict:
     """JSON-safe field values (Decimals and dates as strings, many-to-many as ids)."""
     return json.loads(serializers.serialize("json", [instance]))[0]["fields"]
@@ -78,6 +151,20 @@ class QuotaEditView(AuditedEditView):
     def save_instance(self):
         instance = super().save_instance()
         if instance.size > int(self._before.get("size") or 0):
+            from operations.core.queue import after_commit
+            from operations.ticketing.tasks import waiting_list_offer
+
+            after_commit(waiting_list_offer, event_id=instance.event_id)
+        return instance
+
+
+class SessionEditView(AuditedEditView):
+    """Like quotas: more places in a session (or no limit any more) go to its waiting list."""
+
+    def save_instance(self):
+        instance = super().save_instance()
+        before = self._before.get("capacity")
+        if before is not None and (instance.capacity is None or instance.capacity > int(before)):
             from operations.core.queue import after_commit
             from operations.ticketing.tasks import waiting_list_offer
 
@@ -131,16 +218,22 @@ def _guard(request, permission: str) -> None:
 
 
 def orders_list(request):
+    """Search and filter orders. Filters that do not parse are named on the page (400) and the
+    list shows what the valid ones select."""
     _guard(request, VIEW)
     params = request.GET
-    orders = order_search(query=params.get("q", ""), status=params.get("status", ""),
-                          event_id=params.get("event") or None, ticket_type_id=params.get("ticket_type") or None,
-                          created_from=params.get("from") or None, created_to=params.get("to") or None)
+    form = OrderFilterForm(params)
+    valid = form.is_valid()
+    query = form.cleaned_data
+    event, ticket_type = query.get("event"), query.get("ticket_type")
+    orders = order_search(query=query.get("q", ""), status=query.get("status", ""),
+                          event_id=event.pk if event else None, ticket_type_id=ticket_type.pk if ticket_type else None,
+                          created_from=query.get("from"), created_to=query.get("to"))
     page = Paginator(orders, 50).get_page(params.get("page"))
     return TemplateResponse(request, "ticketing/admin/orders.html", {
-        "page": page, "params": params, "statuses": Order.Status.choices, "events": Event.objects.all(),
+        "page": page, "params": params, "form": form, "statuses": Order.Status.choices, "events": Event.objects.all(),
         "ticket_types": TicketType.objects.select_related("event"), "may_change": request.user.has_perm(CHANGE),
-    })
+    }, status=200 if valid else 400)
 
 
 @require_POST

@@ -8,13 +8,36 @@ that hold seats (services.capacity), under row locks on the quotas.
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from operations.events.models import Event
+from operations.ticketing.money import currency_exponent, money_is_exact
 
 MONEY = {"max_digits": 14, "decimal_places": 3}
+
+
+def _money_errors(instance, *field_names) -> dict[str, str]:
+    """Amounts with digits below the event's currency unit (KRW 15000.5) would be rounded when
+    charged: refuse them at input. Nothing to say while the event is unknown (the form says so)."""
+    event = instance.event if instance.event_id else None
+    if event is None or not event.currency:
+        return {}
+    errors = {}
+    for name in field_names:
+        amount = getattr(instance, name)
+        if amount is not None and amount.is_finite() and not money_is_exact(amount, event.currency):
+            places = currency_exponent(event.currency)
+            unit = "whole amounts" if places == 0 else f"at most {places} decimal places"
+            errors[name] = f"{event.currency.upper()} takes {unit}: {amount} cannot be charged exactly."
+    return errors
+
+
+def _other_event_names(queryset, event_id) -> str:
+    """Names of the rows of ``queryset`` that belong to an event other than ``event_id``."""
+    return ", ".join(str(row) for row in queryset.exclude(event_id=event_id).select_related("event"))
 
 
 class Quota(models.Model):
@@ -28,7 +51,14 @@ class Quota(models.Model):
         ordering = ["event", "name"]
 
     def __str__(self):
-        return f"{self.name} ({self.size})"
+        # Events often reuse quota names ("All seats"): the picker must tell them apart.
+        return f"{self.name} ({self.size}) · {self.event.name}"
+
+    def clean(self):
+        # Moving a quota to another event would make that event share seats with the types here.
+        if self.pk and self.event_id and (others := _other_event_names(self.ticket_types.all(), self.event_id)):
+            raise ValidationError({"event": f"Ticket types of another event count against this quota ({others}); "
+                                            "remove them from it first."})
 
 
 class TicketType(models.Model):
@@ -62,7 +92,23 @@ class TicketType(models.Model):
         ]
 
     def __str__(self):
-        return self.name
+        return f"{self.name} · {self.event.name}"
+
+    def clean(self):
+        errors = _money_errors(self, "price", "early_price")
+        if self.min_per_order and self.max_per_order is not None and self.min_per_order > self.max_per_order:
+            errors["max_per_order"] = f"At least the minimum per order ({self.min_per_order})."
+        if self.sale_starts_at and self.sale_ends_at and self.sale_starts_at >= self.sale_ends_at:
+            errors["sale_ends_at"] = "The sale must end after it starts."
+        # The quotas are checked by the admin form (they are not saved yet here); promo codes
+        # pointing at this type are not on the form, so moving it to another event is refused.
+        if self.pk and self.event_id:
+            others = _other_event_names(PromoCode.objects.filter(Q(ticket_types=self) | Q(unlocks=self)).distinct(),
+                                        self.event_id)
+            if others:
+                errors.setdefault("event", f"Promo codes of another event refer to this ticket type ({others}).")
+        if errors:
+            raise ValidationError(errors)
 
     def price_at(self, now):
         if self.early_price is not None and self.early_until and now < self.early_until:
@@ -92,6 +138,13 @@ class Session(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        errors = _money_errors(self, "price")
+        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            errors["ends_at"] = "The session must end after it starts."
+        if errors:
+            raise ValidationError(errors)
 
 
 class PromoCode(models.Model):
@@ -126,6 +179,18 @@ class PromoCode(models.Model):
 
     def __str__(self):
         return self.code
+
+    def clean(self):
+        self.code = (self.code or "").strip().upper()
+        errors = {}
+        if self.kind == self.Kind.FIXED:
+            errors = _money_errors(self, "value")
+        elif self.kind == self.Kind.PERCENT and self.value is not None and self.value > 100:
+            errors["value"] = "A percentage discount is at most 100."
+        if self.valid_from and self.valid_until and self.valid_from >= self.valid_until:
+            errors["valid_until"] = "The code must stop being valid after it starts."
+        if errors:
+            raise ValidationError(errors)
 
 
 def _order_secret() -> str:

@@ -1,5 +1,7 @@
 """Ticketing screens in each organization's Wagtail admin (menu "Ticketing")."""
 
+from django import forms
+from django.forms.models import modelform_factory
 from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -17,6 +19,11 @@ class AuditedViewSet(ModelViewSet):
     search_backend_name = None  # plain database lookups: these models are not in a search index
     copy_view_enabled = False
     inspect_view_enabled = False
+    form_base = forms.ModelForm  # the class the create / edit forms are built on
+
+    def get_form_class(self, for_update=False):
+        return modelform_factory(self.model, form=self.form_base, formfield_callback=self.formfield_for_dbfield,
+                                 fields=self.get_form_fields())
 
 
 class EventViewSet(AuditedViewSet):
@@ -43,6 +50,7 @@ class EventSeriesViewSet(AuditedViewSet):
 
 class TicketTypeViewSet(AuditedViewSet):
     model = TicketType
+    form_base = admin_views.EventScopedForm
     icon = "tag"
     menu_label = "Ticket types"
     list_display = ["name", "event", "price", "visibility", "is_active"]
@@ -65,6 +73,7 @@ class QuotaViewSet(AuditedViewSet):
 
 class SessionViewSet(AuditedViewSet):
     model = Session
+    edit_view_class = admin_views.SessionEditView
     icon = "time"
     menu_label = "Sessions"
     list_display = ["title", "event", "starts_at", "room", "capacity"]
@@ -75,6 +84,7 @@ class SessionViewSet(AuditedViewSet):
 
 class PromoCodeViewSet(AuditedViewSet):
     model = PromoCode
+    form_base = admin_views.EventScopedForm
     icon = "pick"
     menu_label = "Promo codes"
     list_display = ["code", "event", "kind", "value", "used_count", "max_uses", "is_active"]
@@ -86,6 +96,7 @@ class PromoCodeViewSet(AuditedViewSet):
 
 class WaitingListViewSet(AuditedViewSet):
     model = WaitingListEntry
+    form_base = admin_views.EventScopedForm
     icon = "list-ol"
     menu_label = "Waiting list"
     list_display = ["email", "event", "session", "status", "created_at"]

@@ -50,3 +50,22 @@ def test_clone_asks_the_same_questions_with_the_same_identities(org_a, in_schema
         assert copied["dietary_needs"].label == "Food" and copied["dietary_needs"].required
         assert copied["university"].ticket_type_id == TicketType.objects.get(event=copy, name="Student").pk
         assert RegistrationForm.objects.get(event=source).questions.count() == 2  # the source keeps its own
+
+
+def test_clone_refuses_an_event_linked_to_another_events_quota_or_ticket_types(org_a, in_schema):
+    from operations.ticketing.models import Quota
+
+    with in_schema(org_a):
+        source = event_make(slug="summit-2026")
+        other = event_make(slug="other-2026")
+        general = ticket_type_make(event=source, seats=50)
+        foreign_type = ticket_type_make(event=other, name="Other")
+        general.quotas.add(Quota.objects.create(event=other, name="Shared", size=5))
+        promo = PromoCode.objects.create(event=source, code="X", value=Decimal(5))
+        promo.unlocks.add(foreign_type)
+        with pytest.raises(EventError) as error:
+            event_clone(event=source, name="Summit 2027", slug="summit-2027",
+                        starts_at=source.starts_at + timedelta(days=365))
+        assert error.value.code == "cross_event_link" and error.value.http_status == 400
+        assert len(error.value.details["links"]) == 2
+        assert not Event.objects.filter(slug="summit-2027").exists()

@@ -128,3 +128,158 @@ def test_refund_recorded_in_the_admin_is_audited(desk):
     order.refresh_from_db()
     assert order.status == Order.Status.PARTIALLY_REFUNDED and order.paid == Decimal("14.50")
     assert AuditEntry.objects.get(action="order.refunded").after["amount"] == "5.50"
+
+
+def test_orders_list_names_unreadable_filters_ignores_them_and_applies_the_rest(desk):
+    client, url, code = desk["client"], reverse("ticketing_orders"), desk["order"].code
+    for query, label in [
+        ("?from=garbage", "Created from"), ("?to=garbage", "Created to"), ("?event=abc", "Event"),
+        ("?ticket_type=x", "Ticket type"), ("?event=99999999999999999999", "Event"), ("?status=nope", "Status"),
+        ("?from=2026-05-02&to=2026-05-01", "Created to"),
+    ]:
+        response = client.get(url + query)
+        page = response.content.decode()
+        assert response.status_code == 400, query
+        assert "were not applied" in page and label in page, query
+        assert code in page, query  # the unreadable filter selects nothing away
+    other = event_make(slug="other-desk")
+    day = desk["order"].created_at.date().isoformat()
+    assert code in client.get(f"{url}?event={desk['event'].pk}&from={day}&to={day}").content.decode()
+    response = client.get(f"{url}?event={other.pk}&from=garbage")
+    assert response.status_code == 400 and code not in response.content.decode()  # the valid filter still applies
+
+
+def _ticket_type_form(event, **fields):
+    data = {"event": event.pk, "name": "VIP", "description": "", "price": "120.00", "min_per_order": 1,
+            "max_per_order": 4, "visibility": "visible", "is_active": "on", "position": 1}
+    data.update(fields)
+    return data
+
+
+def test_a_ticket_type_cannot_count_against_another_events_quota(desk):
+    from operations.ticketing.models import Quota
+
+    other = event_make(slug="other-desk", name="Other desk")
+    foreign = Quota.objects.create(event=other, name="General seats", size=100)
+    response = desk["client"].post(reverse("tickettype:add"), _ticket_type_form(desk["event"], quotas=[foreign.pk]))
+    assert response.status_code == 200 and "belongs to another event" in response.content.decode()
+    assert not TicketType.objects.filter(name="VIP").exists()
+
+    # The picker on the edit form offers this event's quotas only, named with their event.
+    own = desk["general"].quotas.get()
+    form = desk["client"].get(reverse("tickettype:edit", args=[desk["general"].pk])).context["form"]
+    assert list(form.fields["quotas"].queryset) == [own]
+    assert str(own) == f"General seats (10) · {desk['event'].name}" and str(foreign).endswith("· Other desk")
+    assert str(desk["general"]) == f"General · {desk['event'].name}"
+
+
+def test_a_promo_code_cannot_discount_or_unlock_another_events_ticket_types(desk):
+    other = event_make(slug="other-desk")
+    foreign = ticket_type_make(other, name="Other general")
+    url = reverse("promocode:add")
+    base = {"event": desk["event"].pk, "code": "SAVE", "kind": "percent", "value": "10", "is_active": "on"}
+    for field in ("ticket_types", "unlocks"):
+        response = desk["client"].post(url, {**base, field: [foreign.pk]})
+        assert response.status_code == 200 and "belongs to another event" in response.content.decode(), field
+    assert not desk["event"].promo_codes.exists()
+    assert desk["client"].post(url, {**base, "ticket_types": [desk["general"].pk]}).status_code == 302
+
+
+def test_moving_a_quota_to_another_event_is_refused_while_types_count_against_it(desk):
+    other = event_make(slug="other-desk")
+    quota = desk["general"].quotas.get()
+    response = desk["client"].post(reverse("quota:edit", args=[quota.pk]),
+                                   {"event": other.pk, "name": quota.name, "size": quota.size})
+    assert response.status_code == 200 and "Ticket types of another event count against this quota" in (
+        response.content.decode())
+    quota.refresh_from_db()
+    assert quota.event == desk["event"]
+
+
+def test_cloning_an_event_linked_to_another_events_quota_is_a_clear_400(desk):
+    from operations.events.models import Event
+    from operations.ticketing.models import Quota
+
+    other = event_make(slug="other-desk")
+    desk["general"].quotas.add(Quota.objects.create(event=other, name="Shared", size=5))  # made before validation
+    response = desk["client"].post(reverse("ticketing_event_clone", args=[desk["event"].pk]), {
+        "name": "Desk 2027", "slug": "desk-2027", "starts_at": "2027-05-01 09:00"})
+    assert response.status_code == 400 and "Remove those links" in response.content.decode()
+    assert not Event.objects.filter(slug="desk-2027").exists()
+
+
+def test_ticket_type_admin_refuses_inexact_prices_and_inverted_limits(desk):
+    krw, eur = event_make(slug="money-krw", currency="KRW"), event_make(slug="money-eur", currency="EUR")
+    for event, fields, field, message in [
+        (krw, {"price": "15000.5"}, "price", "KRW takes whole amounts"),
+        (eur, {"price": "10.005"}, "price", "EUR takes at most 2 decimal places"),
+        (eur, {"early_price": "9.999", "early_until": "2026-01-01 00:00"}, "early_price", "at most 2 decimal places"),
+        (eur, {"min_per_order": 5, "max_per_order": 2}, "max_per_order", "At least the minimum per order"),
+        (eur, {"sale_starts_at": "2026-05-01 10:00", "sale_ends_at": "2026-05-01 10:00"}, "sale_ends_at",
+         "must end after it starts"),
+    ]:
+        response = desk["client"].post(reverse("tickettype:add"), _ticket_type_form(event, **fields))
+        assert response.status_code == 200, fields
+        assert message in " ".join(response.context["form"].errors[field]), fields
+    assert not TicketType.objects.filter(name="VIP").exists()
+    response = desk["client"].post(reverse("tickettype:add"), _ticket_type_form(krw, price="15000"))
+    assert response.status_code == 302 and TicketType.objects.get(name="VIP").price == Decimal("15000")
+
+
+def test_fixed_promo_value_must_be_whole_in_the_events_currency(desk):
+    event = event_make(slug="money-krw", currency="KRW")
+    url = reverse("promocode:add")
+    base = {"event": event.pk, "code": "won", "kind": "fixed", "is_active": "on"}
+    response = desk["client"].post(url, {**base, "value": "500.5"})
+    assert response.status_code == 200 and "KRW takes whole amounts" in " ".join(response.context["form"].errors["value"])
+    assert desk["client"].post(url, {**base, "value": "500"}).status_code == 302
+    assert event.promo_codes.get().code == "WON"  # stored upper-case, as the shop looks it up
+
+
+def test_event_currency_must_be_a_known_iso_4217_code(desk):
+    from operations.events.models import Event
+
+    data = {"name": "Money", "slug": "money", "status": "draft", "timezone": "UTC", "starts_at": "2027-01-01 09:00",
+            "ends_at": "2027-01-01 18:00", "format": "in_person", "max_per_order": 10, "approval_hold_hours": 72,
+            "offline_payment_days": 7}
+    response = desk["client"].post(reverse("event:add"), {**data, "currency": "XYZ"})
+    assert response.status_code == 200 and "not a currency we can charge in" in (
+        " ".join(response.context["form"].errors["currency"]))
+    assert not Event.objects.filter(slug="money").exists()
+    assert desk["client"].post(reverse("event:add"), {**data, "currency": "krw"}).status_code == 302
+    assert Event.objects.get(slug="money").currency == "KRW"
+
+
+def test_changing_an_events_currency_is_refused_while_prices_are_not_whole_in_it(desk):
+    event = event_make(slug="cents", currency="EUR")
+    ticket_type_make(event, name="Reduced", price="9.50")
+    event.currency = "KRW"
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as error:
+        event.full_clean()
+    assert "Reduced" in " ".join(error.value.message_dict["currency"])
+
+
+def test_raising_a_session_capacity_in_the_admin_offers_the_place_to_its_waiting_list(
+        desk, django_capture_on_commit_callbacks):
+    from operations.ticketing.models import Session, WaitingListEntry
+    from operations.ticketing.services.waitlist import waiting_list_join
+
+    event = event_make(slug="sessions-desk")
+    general = ticket_type_make(event, seats=10)
+    workshop = Session.objects.create(event=event, title="Workshop", starts_at=event.starts_at, ends_at=event.ends_at,
+                                      capacity=1)
+    order = order_reserve(event=event, items=[Item(general.pk, 1, session_ids=[workshop.pk])])
+    order_complete(order=order, name="B", email="b@example.com", attendees=[Attendee("B", "b@example.com")])
+    entry = waiting_list_join(event=event, email="next@example.com", session_id=workshop.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk["client"].post(reverse("session:edit", args=[workshop.pk]), {
+            "event": event.pk, "title": "Workshop", "room": "", "speakers": "", "price": "0", "capacity": 2,
+            "has_waiting_list": "on", "starts_at": event.starts_at.strftime("%Y-%m-%d %H:%M:%S"),
+            "ends_at": event.ends_at.strftime("%Y-%m-%d %H:%M:%S")})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry.refresh_from_db()
+    assert entry.status == WaitingListEntry.Status.OFFERED
+    assert list(entry.order.positions.get().sessions.all()) == [workshop]
+    assert AuditEntry.objects.get(action="session.changed").before["capacity"] == 1
