@@ -23,6 +23,10 @@ app.conf.beat_schedule = {
         "task": "cms.tasks.pages_publish_scheduled_all_organizations",
         "schedule": 60.0,
     },
+    "events-progress": {  # events: published → ongoing when they start → completed when they end
+        "task": "operations.events.tasks.events_progress_all_organizations",
+        "schedule": 300.0,
+    },
     "payments-reconcile": {  # payments: settle card payments whose webhook never arrived
         "task": "operations.payments.tasks.payments_reconcile_all_organizations",
         "schedule": 120.0,
