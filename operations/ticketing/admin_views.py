@@ -3,11 +3,13 @@ change, and the orders list / detail with their actions (each action calls one s
 
 import csv
 import json
+from pathlib import PurePath
 
 from django.contrib import messages
 from django.core import serializers
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
@@ -278,6 +280,19 @@ def order_detail(request, order_id: int, *, error=None, status=200):
         "order": order, "positions": order.positions.select_related("ticket_type").prefetch_related("tickets"),
         "history": history, "error": error, "may_change": request.user.has_perm(CHANGE),
     }, status=status)
+
+
+def order_answer_file(request, order_id: int, position_id: int, question: str):
+    """A file an attendee uploaded as an answer, for staff who may see the order (never a public
+    URL: CVs and ID scans are personal data)."""
+    _guard(request, VIEW)
+    position = get_object_or_404(OrderPosition, pk=position_id, order_id=order_id)
+    path = (position.answers.get(question) or {}).get("file") if isinstance(position.answers, dict) else None
+    if not path or not default_storage.exists(path):
+        raise Http404("No file was kept for this answer.")
+    response = FileResponse(default_storage.open(path), as_attachment=True, filename=PurePath(path).name)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST

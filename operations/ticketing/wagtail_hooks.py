@@ -125,6 +125,8 @@ def order_urls():
         path("ticketing/orders/bulk/", admin_views.orders_bulk, name="ticketing_orders_bulk"),
         path("ticketing/orders/<int:order_id>/", admin_views.order_detail, name="ticketing_order"),
         path("ticketing/orders/<int:order_id>/act/", admin_views.order_act, name="ticketing_order_act"),
+        path("ticketing/orders/<int:order_id>/answers/<int:position_id>/<slug:question>/",
+             admin_views.order_answer_file, name="ticketing_order_answer_file"),
         path("ticketing/events/<int:event_id>/clone/", admin_views.event_clone_view, name="ticketing_event_clone"),
     ]
 
