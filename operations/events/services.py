@@ -18,8 +18,9 @@ def event_clone(*, event: Event, name: str, slug: str, starts_at, actor=None, re
     quotas, sessions and promo codes (usage reset). Orders are not copied. Raises EventError
     (slug_taken; cross_event_link when a ticket type counts against another event's quota or a
     promo code names another event's ticket type: the copy would share or lose them, so the
-    organizer fixes the source first). Registration questions live in the form builder (cms), which copies them when
-    ``event_cloned`` is sent, in the same transaction."""
+    organizer fixes the source first). What other modules keep about an event is copied by their
+    receivers of ``event_cloned``, in the same transaction: the registration questions (cms) and
+    the tax rule (invoicing)."""
     from operations.ticketing.models import PromoCode, Quota, Session, TicketType
 
     slug = slugify(slug)[:80]

@@ -73,3 +73,11 @@ def order_tax_apply(*, order: Order, lines: list[tuple[Decimal, Decimal]]) -> De
     OrderTax.objects.create(order=order, name=rule.name, rate=rule.rate, prices_include_tax=rule.prices_include_tax,
                             net=net, amount=tax)
     return Decimal(0) if rule.prices_include_tax else tax
+
+
+def tax_rule_copy(*, source: Event, copy: Event, **kwargs) -> None:
+    """A cloned event charges the tax its source charged (receiver of events' event_cloned, in the
+    clone's transaction): without it the copy would sell tax-free."""
+    rule = TaxRule.objects.filter(event=source).first()
+    if rule is not None:
+        TaxRule.objects.create(event=copy, name=rule.name, rate=rule.rate, prices_include_tax=rule.prices_include_tax)

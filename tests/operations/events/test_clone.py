@@ -69,3 +69,17 @@ def test_clone_refuses_an_event_linked_to_another_events_quota_or_ticket_types(o
         assert error.value.code == "cross_event_link" and error.value.http_status == 400
         assert len(error.value.details["links"]) == 2
         assert not Event.objects.filter(slug="summit-2027").exists()
+
+
+def test_a_clone_charges_the_tax_its_source_charges(org_a, in_schema):
+    from operations.invoicing.models import TaxRule
+
+    with in_schema(org_a):
+        source = event_make(slug="taxed-2026")
+        TaxRule.objects.create(event=source, name="VAT", rate=Decimal("10"), prices_include_tax=False)
+        copy = event_clone(event=source, name="Taxed 2027", slug="taxed-2027", starts_at=source.starts_at + timedelta(days=365))
+        rule = TaxRule.objects.get(event=copy)
+        assert (rule.name, rule.rate, rule.prices_include_tax) == ("VAT", Decimal("10"), False)
+        untaxed = event_make(slug="free-2026")
+        assert not TaxRule.objects.filter(event=event_clone(event=untaxed, name="Free", slug="free-2027",
+                                                             starts_at=untaxed.starts_at)).exists()
