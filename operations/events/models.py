@@ -79,18 +79,32 @@ class Event(models.Model):
     def clean(self):
         from operations.ticketing.money import CURRENCIES, money_is_exact
 
+        errors = {}
         self.currency = (self.currency or "").strip().upper()
         if self.currency not in CURRENCIES:
-            raise ValidationError({"currency": f"“{self.currency}” is not a currency we can charge in: use an "
-                                               "ISO 4217 code such as EUR, USD or KRW."})
-        if self.pk and self.currency != Event.objects.filter(pk=self.pk).values_list("currency", flat=True).first():
+            errors["currency"] = (f"“{self.currency}” is not a currency we can charge in: use an ISO 4217 code such "
+                                  "as EUR, USD or KRW.")
+        elif self.pk and self.currency != Event.objects.filter(pk=self.pk).values_list("currency", flat=True).first():
             # Prices entered for the old currency must still be whole amounts of the new one.
             amounts = [(t.name, a) for t in self.ticket_types.all() for a in (t.price, t.early_price) if a is not None]
             amounts += [(s.title, s.price) for s in self.sessions.all()]
             amounts += [(p.code, p.value) for p in self.promo_codes.filter(kind="fixed")]
             if inexact := sorted({name for name, amount in amounts if not money_is_exact(amount, self.currency)}):
-                raise ValidationError({"currency": f"These prices are not whole amounts of {self.currency}: "
-                                                   f"{', '.join(inexact)}. Change them first."})
+                errors["currency"] = (f"These prices are not whole amounts of {self.currency}: {', '.join(inexact)}. "
+                                      "Change them first.")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = "The event must end after it starts."
+        if self.registration_opens_at and self.registration_closes_at and \
+                self.registration_closes_at <= self.registration_opens_at:
+            errors["registration_closes_at"] = "Registration must close after it opens."
+        # Attendees must be told where to go once the event is public (a draft may not know yet).
+        if self.status in (self.Status.PUBLISHED, self.Status.ONGOING):
+            if self.format in (self.Format.ONLINE, self.Format.HYBRID) and not self.online_url:
+                errors["online_url"] = "An online or hybrid event needs its online address before it is published."
+            if self.format in (self.Format.IN_PERSON, self.Format.HYBRID) and not self.venue_name:
+                errors["venue_name"] = "An in-person or hybrid event needs its venue before it is published."
+        if errors:
+            raise ValidationError(errors)
 
     def registration_is_open(self, now) -> bool:
         if self.status not in (self.Status.PUBLISHED, self.Status.ONGOING):
