@@ -55,7 +55,7 @@ def order_search(*, query: str = "", status: str = "", event_id=None, ticket_typ
     orders = Order.objects.select_related("event")
     if query:
         query = query.strip()
-        orders = orders.filter(Q(code__iexact=query) | Q(email__icontains=query) | Q(name__icontains=query)
+        orders = orders.filter(Q(code__icontains=query) | Q(email__icontains=query) | Q(name__icontains=query)
                                | Q(positions__attendee_name__icontains=query)
                                | Q(positions__attendee_email__icontains=query)).distinct()
     if status:
