@@ -25,3 +25,16 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.target_label}"
+
+    @property
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for each field the entry changed or set, in the order recorded;
+        fields that kept their value are left out. Entries of other shapes (not two dicts) give
+        one row under "value"."""
+        before, after = self.before, self.after
+        if not isinstance(before, dict) or not isinstance(after, dict):
+            if before is None and isinstance(after, dict):
+                return [(name, None, value) for name, value in after.items()]
+            return [] if before is None and after is None else [("value", before, after)]
+        names = list(before) + [name for name in after if name not in before]
+        return [(name, before.get(name), after.get(name)) for name in names if before.get(name) != after.get(name)]
