@@ -136,3 +136,16 @@ def test_the_admin_order_shows_each_attendees_sessions(program, member, site_cli
     page = client.get(reverse("ticketing_order", args=[order.pk])).content.decode()
     assert page.count("Keynote") == 2 and page.count(f"{_day(_local(program['day'], 10))}, 10:00–11:30") == 2
     assert "Hall A" in page
+
+
+def test_two_sessions_at_the_same_time_cannot_both_be_chosen(program):
+    from operations.ticketing.errors import OrderError
+
+    day = program["day"]
+    clash = Session.objects.create(event=program["event"], title="Lab", starts_at=_local(day, 11),
+                                   ends_at=_local(day, 12))
+    with pytest.raises(OrderError) as error:
+        _registered(program, 1, [program["keynote"], clash])
+    assert error.value.code == "session_overlap" and "Keynote" in error.value.message
+    assert not Order.objects.exists()
+    assert _registered(program, 1, [program["keynote"], program["workshop"]]).positions.get().sessions.count() == 2

@@ -244,7 +244,18 @@ def _sessions_read(event: Event, items: list[Item]) -> dict[int, Session]:
     sessions = {s.pk: s for s in Session.objects.filter(pk__in=session_ids)} if session_ids else {}
     if len(sessions) != len(session_ids) or any(s.event_id != event.pk for s in sessions.values()):
         raise OrderError("This session is not available.", code="session_unknown")
+    for item in items:
+        _sessions_overlap_check([sessions[s] for s in item.session_ids])
     return sessions
+
+
+def _sessions_overlap_check(picked: list[Session]) -> None:
+    """One person cannot attend two sessions at once (session_overlap)."""
+    picked = sorted(picked, key=lambda session: session.starts_at)
+    for earlier, later in zip(picked, picked[1:]):
+        if later.starts_at < earlier.ends_at:
+            raise OrderError(f"“{earlier.title}” and “{later.title}” run at the same time: choose one of them.",
+                             code="session_overlap")
 
 
 def _seats_take(quotas, sessions: dict[int, Session], items: list[Item], types: dict[int, TicketType],
