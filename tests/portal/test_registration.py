@@ -559,3 +559,39 @@ def test_a_one_step_form_cannot_skip_a_tickets_required_questions(rsvp):
     response = rsvp["client"].post("/register/meetup/", _one_step_data(rsvp))
     assert response.status_code == 400 and response.context["error"].code == "one_step_unavailable"
     assert _nothing_written()
+
+
+def test_the_ticket_page_shows_and_charges_the_early_price_until_it_ends(shop):
+    general = shop["general"]
+    general.early_price, general.early_until = Decimal("25000"), timezone.now() + timedelta(days=1)
+    general.save()
+    page = shop["client"].get("/register/summit/").content.decode()
+    assert "KRW 25,000" in page and "KRW 30,000" not in page
+    shown = re.search(rf'name="price_{general.pk}" value="([^"]+)"', page).group(1)
+    response = _post_choose(shop, **{f"qty_{general.pk}": "1", f"price_{general.pk}": shown})
+    assert response.status_code == 302 and Order.objects.get().total == Decimal("25000")
+    TicketType.objects.filter(pk=general.pk).update(early_until=timezone.now() - timedelta(seconds=1))
+    page = shop["client"].get("/register/summit/").content.decode()
+    assert "KRW 30,000" in page and "KRW 25,000" not in page
+
+
+@pytest.mark.parametrize("visibility", [TicketType.Visibility.PROMO_ONLY, TicketType.Visibility.HIDDEN])
+def test_a_ticket_only_a_code_unlocks_is_not_listed_without_it_nor_sold(shop, visibility):
+    special = ticket_type_make(shop["event"], name="Speaker pass", seats=3, visibility=visibility)
+    promo = PromoCode.objects.create(event=shop["event"], code="SPEAK", value=0)
+    promo.unlocks.add(special)
+    PromoCode.objects.create(event=shop["event"], code="TENOFF", value=10)  # a code that unlocks nothing
+    for query in ("", "?promo_code=tenoff"):
+        page = shop["client"].get(f"/register/summit/{query}").content.decode()
+        assert "General" in page and "Speaker pass" not in page and f"qty_{special.pk}" not in page, query
+    assert "Speaker pass" in shop["client"].get("/register/summit/?promo_code=speak").content.decode()
+    response = _post_choose(shop, **{f"qty_{special.pk}": "1", "promo_code": "tenoff"})
+    assert response.status_code == 400 and response.context["error"].code == "ticket_type_hidden"
+    assert _nothing_written()
+
+
+def test_fewer_tickets_than_the_minimum_per_order_are_refused_and_nothing_is_written(shop):
+    TicketType.objects.filter(pk=shop["general"].pk).update(min_per_order=2)
+    response = _post_choose(shop, **{f"qty_{shop['general'].pk}": "1"})
+    assert response.status_code == 400 and response.context["error"].code == "quantity_invalid"
+    assert _nothing_written()

@@ -2,6 +2,7 @@
 add-to-calendar links. Pure functions of the order (no writes except the signing key's creation)."""
 
 import io
+from datetime import timezone as dt_timezone
 from urllib.parse import urlencode
 
 import qrcode
@@ -183,11 +184,14 @@ def order_ics(order: Order, *, url: str = "") -> bytes:
 def calendar_links(order: Order) -> dict[str, str]:
     event = order.event
     fmt = "%Y%m%dT%H%M%SZ"
+    # In UTC whatever zone the datetimes carry (read back they are UTC; set from a form, the event's):
+    # Google's format says "Z", and Outlook is given the same instant.
+    starts, ends = event.starts_at.astimezone(dt_timezone.utc), event.ends_at.astimezone(dt_timezone.utc)
     location = _location(order)
     google = "https://calendar.google.com/calendar/render?" + urlencode({
-        "action": "TEMPLATE", "text": event.name, "dates": f"{event.starts_at:{fmt}}/{event.ends_at:{fmt}}",
+        "action": "TEMPLATE", "text": event.name, "dates": f"{starts:{fmt}}/{ends:{fmt}}",
         "location": location, "details": f"Order {order.code}"})
     outlook = "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode({
         "path": "/calendar/action/compose", "rru": "addevent", "subject": event.name,
-        "startdt": event.starts_at.isoformat(), "enddt": event.ends_at.isoformat(), "location": location})
+        "startdt": starts.isoformat(), "enddt": ends.isoformat(), "location": location})
     return {"google": google, "outlook": outlook}

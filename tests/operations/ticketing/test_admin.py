@@ -283,3 +283,85 @@ def test_raising_a_session_capacity_in_the_admin_offers_the_place_to_its_waiting
     assert entry.status == WaitingListEntry.Status.OFFERED
     assert list(entry.order.positions.get().sessions.all()) == [workshop]
     assert AuditEntry.objects.get(action="session.changed").before["capacity"] == 1
+
+
+def _awaiting_approval(desk, email):
+    order = order_reserve(event=desk["event"], items=[Item(desk["general"].pk, 1)])
+    return order_complete(order=order, name="Guest", email=email, attendees=[Attendee("Guest", email)])
+
+
+def _counts(response) -> list[int]:
+    """The numbers in the bulk action's last message: orders done, then those it could not change."""
+    import re
+
+    from django.contrib.messages import get_messages
+
+    return [int(n) for n in re.findall(r"\d+", [str(m) for m in get_messages(response.wsgi_request)][-1])]
+
+
+def test_bulk_approve_confirms_the_selected_orders_only_and_audits_each_with_the_actor(desk):
+    second, unselected = _awaiting_approval(desk, "second@example.com"), _awaiting_approval(desk, "left@example.com")
+    response = desk["client"].post(reverse("ticketing_orders_bulk"),
+                                   {"action": "approve", "order": [desk["order"].pk, second.pk]})
+    assert response.status_code == 302 and response["Location"] == reverse("ticketing_orders")
+    assert dict(Order.objects.filter(event=desk["event"]).values_list("pk", "status")) == {
+        desk["order"].pk: Order.Status.CONFIRMED, second.pk: Order.Status.CONFIRMED,
+        unselected.pk: Order.Status.AWAITING_APPROVAL}
+    entries = AuditEntry.objects.filter(action="order.approved")
+    assert sorted(entry.target_id for entry in entries) == sorted([str(desk["order"].pk), str(second.pk)])
+    assert {entry.actor for entry in entries} == {desk["admin"]}
+    assert _counts(response) == [2]
+
+
+def test_bulk_approve_counts_what_it_could_not_change_and_still_approves_the_rest(desk):
+    second = _awaiting_approval(desk, "second@example.com")
+    desk["client"].post(reverse("ticketing_orders_bulk"), {"action": "approve", "order": [desk["order"].pk]})
+    response = desk["client"].post(reverse("ticketing_orders_bulk"),
+                                   {"action": "approve", "order": [desk["order"].pk, second.pk]})
+    assert _counts(response) == [1, 1]
+    second.refresh_from_db()
+    assert second.status == Order.Status.CONFIRMED
+    assert AuditEntry.objects.filter(action="order.approved", target_id=str(desk["order"].pk)).count() == 1
+
+
+def test_bulk_resend_mails_and_audits_the_selected_orders_only(desk, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    second, unselected = _awaiting_approval(desk, "second@example.com"), _awaiting_approval(desk, "left@example.com")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk["client"].post(reverse("ticketing_orders_bulk"),
+                                       {"action": "resend", "order": [desk["order"].pk, second.pk]})
+    assert response.status_code == 302
+    assert sorted(m.to[0] for m in mail.outbox) == ["jiwoo@example.com", "second@example.com"]
+    entries = AuditEntry.objects.filter(action="order.resent")
+    assert sorted(entry.target_id for entry in entries) == sorted([str(desk["order"].pk), str(second.pk)])
+    assert {entry.actor for entry in entries} == {desk["admin"]}
+    assert not AuditEntry.objects.filter(action="order.resent", target_id=str(unselected.pk)).exists()
+
+
+def test_an_unknown_bulk_action_changes_nothing(desk):
+    response = desk["client"].post(reverse("ticketing_orders_bulk"), {"action": "delete", "order": [desk["order"].pk]})
+    assert response.status_code == 302 and _counts(response) == [0, 1]
+    desk["order"].refresh_from_db()
+    assert desk["order"].status == Order.Status.AWAITING_APPROVAL
+
+
+def test_orders_list_created_from_and_to_select_by_creation_date(desk):
+    import datetime as dt
+
+    days = {}
+    for day in (1, 2, 3):
+        order = _awaiting_approval(desk, f"day{day}@example.com")
+        # Noon UTC: the same date in the organization's time zone (Asia/Seoul) as in UTC.
+        Order.objects.filter(pk=order.pk).update(created_at=dt.datetime(2021, 3, day, 12, tzinfo=dt.timezone.utc))
+        days[day] = order.code
+    url = reverse("ticketing_orders")
+    for query, shown in [("?from=2021-03-02&to=2021-03-02", {2}), ("?from=2021-03-02&to=2021-03-03", {2, 3}),
+                         ("?to=2021-03-02", {1, 2}), ("?from=2021-03-03", {3})]:
+        response = desk["client"].get(url + query)
+        page = response.content.decode()
+        assert response.status_code == 200, query
+        assert {day for day, code in days.items() if code in page} == shown, query
+    assert desk["order"].code not in desk["client"].get(url + "?to=2021-03-03").content.decode()
+    assert desk["order"].code in desk["client"].get(url + "?from=2021-03-03").content.decode()  # made today

@@ -12,7 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from operations.events.models import Event
-from operations.ticketing.models import Session
+from operations.ticketing.models import Order, Session
 from operations.ticketing.services.documents import order_ics, session_when, tickets_pdf
 from operations.ticketing.services.lifecycle import order_mark_paid
 from operations.ticketing.services.orders import Attendee, Item, order_complete, order_reserve
@@ -115,3 +115,30 @@ def test_the_calendar_entry_carries_the_online_link_only_for_a_confirmed_order(p
     order = order_mark_paid(order=order, actor=None)
     entry = next(iter(Calendar.from_ical(order_ics(order)).walk("VEVENT")))
     assert str(entry["location"]) == "https://meet.example.com/docs"
+
+
+def test_calendar_links_give_google_and_outlook_the_event_title_and_its_times_in_utc(program):
+    from urllib.parse import parse_qs, urlsplit
+
+    from operations.ticketing.services.documents import calendar_links
+
+    order = _registered(program, program["free"], [])
+    day = program["at"](9).date()  # 09:00 in Seoul is 00:00 UTC the same day; 18:00 is 09:00 UTC
+    stored = Order.objects.select_related("event").get(pk=order.pk)
+    local = Order.objects.select_related("event").get(pk=order.pk)
+    local.event.starts_at, local.event.ends_at = program["at"](9), program["at"](18)  # as a form gives them
+    for case, checked in (("stored", stored), ("local", local)):
+        links = calendar_links(checked)
+        google, outlook = urlsplit(links["google"]), urlsplit(links["outlook"])
+        query = {name: values[0] for name, values in parse_qs(google.query).items()}
+        assert (google.netloc, google.path, query["action"]) == ("calendar.google.com", "/calendar/render",
+                                                                 "TEMPLATE"), case
+        assert query["text"] == program["event"].name and order.code in query["details"], case
+        assert query["dates"] == f"{day:%Y%m%d}T000000Z/{day:%Y%m%d}T090000Z", case
+        query = {name: values[0] for name, values in parse_qs(outlook.query).items()}
+        assert (outlook.netloc, outlook.path) == ("outlook.live.com", "/calendar/0/deeplink/compose"), case
+        assert query["subject"] == program["event"].name, case
+        for name, hour in (("startdt", 0), ("enddt", 9)):
+            moment = dt.datetime.fromisoformat(query[name])
+            assert moment.utcoffset() == dt.timedelta(0), case
+            assert moment == dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.timezone.utc), case
