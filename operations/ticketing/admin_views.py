@@ -104,6 +104,9 @@ class EventScopedForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if "quotas" in self.fields and "quotas" not in self.errors and not data.get("quotas"):
+            # Seats are only ever sold against a quota: a ticket type without one shows as sold out.
+            self.add_error("quotas", "Choose at least one quota: a ticket type that counts against none cannot be sold.")
         event = data.get("event") or (self.instance.event if self.instance.event_id else None)
         if event is None:
             return data

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from operations.audit.models import AuditEntry
-from operations.ticketing.models import Order, TicketType
+from operations.ticketing.models import Order, Quota, TicketType
 from operations.ticketing.services.orders import Attendee, Item, order_complete, order_reserve
 from tests.operations.ticketing.builders import event_make, ticket_type_make
 
@@ -157,8 +157,6 @@ def _ticket_type_form(event, **fields):
 
 
 def test_a_ticket_type_cannot_count_against_another_events_quota(desk):
-    from operations.ticketing.models import Quota
-
     other = event_make(slug="other-desk", name="Other desk")
     foreign = Quota.objects.create(event=other, name="General seats", size=100)
     response = desk["client"].post(reverse("tickettype:add"), _ticket_type_form(desk["event"], quotas=[foreign.pk]))
@@ -198,7 +196,6 @@ def test_moving_a_quota_to_another_event_is_refused_while_types_count_against_it
 
 def test_cloning_an_event_linked_to_another_events_quota_is_a_clear_400(desk):
     from operations.events.models import Event
-    from operations.ticketing.models import Quota
 
     other = event_make(slug="other-desk")
     desk["general"].quotas.add(Quota.objects.create(event=other, name="Shared", size=5))  # made before validation
@@ -222,8 +219,15 @@ def test_ticket_type_admin_refuses_inexact_prices_and_inverted_limits(desk):
         assert response.status_code == 200, fields
         assert message in " ".join(response.context["form"].errors[field]), fields
     assert not TicketType.objects.filter(name="VIP").exists()
-    response = desk["client"].post(reverse("tickettype:add"), _ticket_type_form(krw, price="15000"))
+    hall = Quota.objects.create(event=krw, name="Hall", size=10)
+    response = desk["client"].post(reverse("tickettype:add"), _ticket_type_form(krw, price="15000", quotas=[hall.pk]))
     assert response.status_code == 302 and TicketType.objects.get(name="VIP").price == Decimal("15000")
+
+
+def test_a_ticket_type_must_count_against_a_quota(desk):
+    response = desk["client"].post(reverse("tickettype:add"), _ticket_type_form(desk["event"]))
+    assert response.status_code == 200 and "Choose at least one quota" in " ".join(response.context["form"].errors["quotas"])
+    assert not TicketType.objects.filter(name="VIP").exists()
 
 
 def test_fixed_promo_value_must_be_whole_in_the_events_currency(desk):
