@@ -4,6 +4,7 @@ operations.ticketing.services."""
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils.html import format_html
 
 from operations.ticketing.errors import OrderError
 from operations.ticketing.services.orders import Item
@@ -109,6 +110,42 @@ def questions_form(position, data=None, files=None, prefix=""):
         return None, []
     form_class = cms_registration.registration_form_class(questions)
     return form_class(data, files, prefix=prefix), questions
+
+
+class KeptFile(str):
+    """A stored upload as the answers form's initial value: Django's FileField.clean gives it back
+    when no new file is sent, so a required upload answered before need not be sent again."""
+
+
+def answers_form(position, data=None, files=None):
+    """The questions form of a registered attendee (order page), filled with their stored answers;
+    (None, []) when the event asks nothing of this ticket."""
+    form, questions = questions_form(position, data, files, prefix=f"p{position.pk}-q")
+    if form is None:
+        return None, []
+    stored = position.answers or {}
+    for question in questions:
+        answer = stored.get(question.clean_name)
+        if not isinstance(answer, dict) or "value" not in answer:
+            continue
+        if answer.get("file"):
+            form.initial[question.clean_name] = KeptFile(answer["value"])
+            field = form.fields[question.clean_name]
+            field.help_text = format_html("{} You sent “{}”; choose a file only to replace it.",
+                                          field.help_text, answer["value"])
+        else:
+            form.initial[question.clean_name] = answer["value"]
+    return form, questions
+
+
+def answers_parse(position, questions, cleaned_data) -> tuple[dict, list[str]]:
+    """The new answers snapshot of a valid answers form, and the names whose stored answer stays:
+    files not sent again, and answers to questions no longer asked (kept as given)."""
+    kept = [name for name, value in cleaned_data.items() if isinstance(value, KeptFile)]
+    asked = {q.clean_name for q in questions}
+    kept += [name for name in (position.answers or {}) if name not in asked]
+    snapshot = answers_snapshot(questions, {k: v for k, v in cleaned_data.items() if k not in kept})
+    return snapshot, kept
 
 
 def questions_asked(event, ticket_type_id: int) -> bool:

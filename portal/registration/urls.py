@@ -18,6 +18,7 @@ urlpatterns = [
     path("order/<str:secret>/resend/", views.order_resend, name="resend"),
     path("order/<str:secret>/cancel/", views.order_cancel_view, name="cancel"),
     path("order/<str:secret>/attendee/<int:position_id>/", views.order_attendee, name="attendee"),
+    path("order/<str:secret>/attendee/<int:position_id>/answers/", views.order_attendee_answers, name="answers"),
     path("<slug:slug>/", views.choose, name="choose"),
     path("<slug:slug>/waiting-list/", views.waitlist_join, name="waitlist"),
 ]

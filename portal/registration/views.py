@@ -268,8 +268,15 @@ def _card_payment_refresh(order: Order) -> Payment | None:
     return payment
 
 
+def _cancellable(order: Order, now) -> bool:
+    """Whether the order page offers self-cancellation (the service decides; this only shows it)."""
+    return (order.status in (Order.Status.CONFIRMED, Order.Status.AWAITING_PAYMENT, Order.Status.AWAITING_APPROVAL)
+            and order.event.self_cancel_until is not None and now < order.event.self_cancel_until)
+
+
 @never_cache
-def order_page(request, secret: str, *, error: OrderError | None = None):
+def order_page(request, secret: str, *, error: OrderError | None = None, answers_bound=None):
+    """``answers_bound``: (position id, answers form) sent back with its errors."""
     found = order_and_tickets_by_secret(secret)
     if found is None:
         raise Http404
@@ -278,18 +285,24 @@ def order_page(request, secret: str, *, error: OrderError | None = None):
     if order.status == Order.Status.AWAITING_PAYMENT and order.payment_method == Order.PaymentMethod.STRIPE:
         payment = _card_payment_refresh(order)
         valid = valid_tickets(order)  # a payment confirmed just now issued them
+    now = timezone.now()
+    editable = (order.status == Order.Status.CONFIRMED and order.event.attendee_edit_until is not None
+                and now < order.event.attendee_edit_until)
     tickets = []
     if order.status in Order.HOLDING_FOR_GOOD:
         key = signing_key_get()
-        tickets = [{"ticket": t, "position": t.position, "payload": ticket_payload(t, key=key)} for t in valid]
-    now = timezone.now()
-    cancellable = (order.status in (Order.Status.CONFIRMED, Order.Status.AWAITING_PAYMENT, Order.Status.AWAITING_APPROVAL)
-                   and order.event.self_cancel_until is not None and now < order.event.self_cancel_until)
+        for t in valid:
+            answers_form, opened = None, False
+            if editable:
+                if answers_bound and answers_bound[0] == t.position.pk:
+                    answers_form, opened = answers_bound[1], True
+                else:
+                    answers_form = forms.answers_form(t.position)[0]
+            tickets.append({"ticket": t, "position": t.position, "payload": ticket_payload(t, key=key),
+                            "answers_form": answers_form, "opened": opened})
     return shell_response(request, "portal/registration/order.html", "portal/registration/_order.html", {
         "order": order, "event": order.event, "tickets": tickets, "positions": order.positions.select_related("ticket_type"),
-        "calendar": calendar_links(order), "cancellable": cancellable,
-        "editable": (order.status == Order.Status.CONFIRMED and order.event.attendee_edit_until is not None
-                     and now < order.event.attendee_edit_until),
+        "calendar": calendar_links(order), "cancellable": _cancellable(order, now), "editable": editable,
         "error": error, "payment": payment, "refunds": order.refunds.all() if order.total else [],  # free: never paid
     }, title=f"Order {order.code} · {order.event.name}", status=error.http_status if error else 200)
 
@@ -383,9 +396,26 @@ def order_resend(request, secret: str):
     return redirect("registration:order", secret=order.secret)
 
 
-@require_POST
+def _cancel_page(request, order, *, status=200, error=None):
+    return shell_response(request, "portal/registration/cancel.html", "portal/registration/_cancel.html", {
+        "order": order, "event": order.event, "error": error, "tickets": valid_tickets(order),
+        "positions": order.positions.select_related("ticket_type"),
+    }, title=f"Cancel order {order.code} · {order.event.name}", status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
 def order_cancel_view(request, secret: str):
+    """GET: what cancelling does, and a button that confirms it. POST: cancels, only with the
+    confirmation field (a bare POST, e.g. an old page's one-click form, is shown the question)."""
     order = _order(secret)
+    if request.method == "GET":
+        if not _cancellable(order, timezone.now()):
+            return redirect("registration:order", secret=order.secret)
+        return _cancel_page(request, order)
+    if request.POST.get("confirm") != "yes":
+        error = OrderError("Please confirm that you want to cancel this order.", code="confirmation_required")
+        return _cancel_page(request, order, status=error.http_status, error=error)
     try:
         order_cancel_refunding(order=order, by_attendee=True, reason="Cancelled by the attendee.", request=request)
     except (OrderError, PaymentError) as error:
@@ -411,6 +441,37 @@ def order_attendee(request, secret: str, position_id: int):
             messages.success(request, "Attendee details saved.")
     except OrderError as error:
         return order_page(request, secret, error=error)
+    return redirect("registration:order", secret=order.secret)
+
+
+@require_POST
+def order_attendee_answers(request, secret: str, position_id: int):
+    """Attendee self-service: change the answers to the event's questions (same rules as when
+    registering; a file not sent again stays as stored)."""
+    from operations.ticketing.services.attendees import position_answers_change
+
+    order = _order(secret)
+    position = get_object_or_404(order.positions.select_related("order__event"), pk=position_id)
+    try:
+        forms.uploads_check(request.FILES)
+        form, questions = forms.answers_form(position, request.POST, request.FILES)
+        if form is None:
+            raise OrderError("This ticket has no questions to answer.", code="no_questions")
+    except OrderError as error:
+        return order_page(request, secret, error=error)
+    if not form.is_valid():
+        error = OrderError("Please correct the answers marked below.", code="form_invalid")
+        return order_page(request, secret, error=error, answers_bound=(position.pk, form))
+    answers, keep = forms.answers_parse(position, questions, form.cleaned_data)
+    stored = forms.answer_files_store(questions, form.cleaned_data, answers)
+    try:
+        position_answers_change(position=position, answers=answers, keep=keep, by_attendee=True, request=request)
+    except Exception as error:
+        forms.answer_files_remove(stored)  # refused: the files just sent are not kept
+        if not isinstance(error, OrderError):
+            raise
+        return order_page(request, secret, error=error)
+    messages.success(request, "Your answers are saved.")
     return redirect("registration:order", secret=order.secret)
 
 

@@ -1,7 +1,9 @@
 """A phone registers two attendees with custom questions, for a free event and for an offline
 payment event, over a real server; tickets carry a QR code whose signed payload verifies, and the
 e-mail captured by a real SMTP server carries the PDF tickets and an .ics that icalendar parses.
-A free event with one seat per person and no questions registers in one step."""
+A free event with one seat per person and no questions registers in one step. A conditional
+question shows only while its controlling answer is chosen, on the details page and when the
+attendee changes their answers on the order page."""
 
 import email
 import io
@@ -176,6 +178,73 @@ def test_phone_registers_two_attendees_for_a_free_and_an_offline_payment_event(d
                 server.stop()
     finally:
         smtp.stop()
+
+
+def _prepare_conditional(organization):
+    from cms.models.registration import RegistrationForm, RegistrationQuestion
+    from operations.events.models import Event
+    from operations.ticketing.models import Quota, TicketType
+
+    with schema_context(organization.schema_name):
+        now = timezone.now()
+        event = Event.objects.create(name="Supper Club", slug="supper-club", status=Event.Status.PUBLISHED,
+                                     currency="EUR", starts_at=now + timedelta(days=10),
+                                     ends_at=now + timedelta(days=10, hours=2), timezone="Europe/Berlin",
+                                     attendee_edit_until=now + timedelta(days=9))
+        seat = TicketType.objects.create(event=event, name="Seat", price=0)
+        seat.quotas.add(Quota.objects.create(event=event, name="Tables", size=20))
+        form = RegistrationForm.objects.create(event=event)
+        diet = RegistrationQuestion(form=form, label="Diet", field_type="radio", required=True,
+                                    choices="None\nOther")
+        diet.save()
+        which = RegistrationQuestion(form=form, label="Which diet", required=True, show_if_question=diet.clean_name,
+                                     show_if_value="Other")
+        which.save()
+        return event, diet.clean_name, which.clean_name
+
+
+def test_a_conditional_question_shows_only_after_its_controlling_answer_is_chosen(django_db_setup, django_db_blocker,
+                                                                                 phone):
+    from operations.ticketing.models import Order
+
+    with django_db_blocker.unblock(), committed_organization("e2e-cond") as organization:
+        event, diet, which = _prepare_conditional(organization)
+        connection.set_schema_to_public()
+        server = ServerProcess()
+        try:
+            phone.goto(server.url(organization, "/register/supper-club/"))
+            phone.get_by_label("Seat").select_option("1")
+            phone.get_by_role("button", name="Reserve for 15 minutes").click()
+            phone.wait_for_url("**/details/")
+            which_field = phone.locator(f'[name="a1-q-{which}"]')
+            assert which_field.is_hidden() and phone.get_by_text("Which diet").is_hidden()
+            phone.get_by_label("Other", exact=True).check()
+            assert which_field.is_visible()
+            phone.get_by_label("None", exact=True).check()
+            assert which_field.is_hidden()
+            phone.get_by_label("Other", exact=True).check()
+            which_field.fill("Vegan")
+            phone.get_by_role("textbox", name="Full name:", exact=True).fill("Kim Minji")
+            phone.locator('[name="buyer-email"]').fill("minji@example.com")
+            phone.locator('[name="a1-same_as_buyer"]').check()
+            phone.get_by_role("button", name="Complete registration").click()
+            phone.wait_for_url("**/register/order/**")
+            assert phone.get_by_text("You're registered!").is_visible()
+
+            # On the order page: the same rule in the form that changes the answers.
+            phone.get_by_text("Change Kim Minji's answers").click()
+            edit = phone.locator("form.registration")
+            assert edit.locator(f'[name$="-q-{which}"]').input_value() == "Vegan"
+            assert edit.locator(f'[name$="-q-{which}"]').is_visible()
+            edit.get_by_label("None", exact=True).check()
+            assert edit.locator(f'[name$="-q-{which}"]').is_hidden()
+            edit.get_by_role("button", name="Save answers").click()
+            assert phone.get_by_text("Your answers are saved.").is_visible()
+            with schema_context(organization.schema_name):
+                answers = Order.objects.get(event=event).positions.get().answers
+            assert answers[diet]["value"] == "None" and which not in answers
+        finally:
+            server.stop()
 
 
 def test_public_key_is_published_as_pem(org_a, site_client):

@@ -1,6 +1,7 @@
 """What the registration pages show: sessions (when, where, who) on the ticket page and each
 attendee's chosen sessions after registration, the hold in the event's time zone with a timer that
-screen readers hear only at thresholds, and the online link for confirmed orders only."""
+screen readers hear only at thresholds, the online link for confirmed orders only, and the script
+that shows conditional questions only while their condition holds."""
 
 import datetime as dt
 import re
@@ -149,3 +150,21 @@ def test_two_sessions_at_the_same_time_cannot_both_be_chosen(program):
     assert error.value.code == "session_overlap" and "Keynote" in error.value.message
     assert not Order.objects.exists()
     assert _registered(program, 1, [program["keynote"], program["workshop"]]).positions.get().sessions.count() == 2
+
+
+def test_the_details_page_loads_the_conditional_questions_script_from_our_static_files(program):
+    from django.contrib.staticfiles import finders
+
+    from cms.models.registration import RegistrationForm, RegistrationQuestion
+
+    form = RegistrationForm.objects.create(event=program["event"])
+    diet = RegistrationQuestion(form=form, label="Diet", field_type="radio", choices="None\nOther")
+    diet.save()
+    RegistrationQuestion(form=form, label="Which diet", show_if_question=diet.clean_name, show_if_value="Other").save()
+    order = order_reserve(event=program["event"], items=[Item(program["general"].pk, 2)])
+    page = program["client"].get(reverse("registration:details", args=[order.secret])).content.decode()
+    assert '<script src="/static/cms/registration.js" defer></script>' in page and finders.find("cms/registration.js")
+    assert re.search(r'<form [^>]*class="[^"]*\bregistration\b', page)  # the forms the script looks after
+    for attendee in ("a1", "a2"):  # each condition names its own attendee's field, inside a hideable holder
+        assert re.search(rf'<div class="field" data-question="which_diet">\s*<label[^>]*>Which diet:</label>'
+                         rf'<input [^>]*data-show-if="{attendee}-q-{diet.clean_name}" data-show-value="Other"', page)

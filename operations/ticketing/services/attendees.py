@@ -1,9 +1,12 @@
-"""Attendee self-service and organizer edits: change details, transfer a ticket, resend."""
+"""Attendee self-service and organizer edits: change details or answers, transfer a ticket, resend."""
 
 import logging
+from collections.abc import Iterable
+from functools import partial
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -33,6 +36,22 @@ def _clean(name: str, email: str) -> tuple[str, str]:
     return name[:200], email
 
 
+def _position_locked(position: OrderPosition, *, by_attendee: bool, now, late: str) -> OrderPosition:
+    """The position locked, with its order and event; attendees may change it only until the
+    event's edit deadline (edit_not_allowed, with the message ``late``)."""
+    position = OrderPosition.objects.select_for_update().select_related("order__event").get(pk=position.pk)
+    if by_attendee:
+        until = position.order.event.attendee_edit_until
+        if until is None or now >= until:
+            raise OrderError(late, code="edit_not_allowed")
+    return position
+
+
+def _active_check(position: OrderPosition) -> None:
+    if position.order.status in (Order.Status.CANCELLED, Order.Status.EXPIRED, Order.Status.REFUNDED):
+        raise OrderError("This order is no longer active.", code="invalid_transition")
+
+
 def position_attendee_change(*, position: OrderPosition, name: str, email: str, actor=None, by_attendee: bool = False,
                              request=None, now=None) -> OrderPosition:
     """Correct an attendee's name or e-mail (the ticket stays valid). Attendees may do it until the
@@ -40,18 +59,57 @@ def position_attendee_change(*, position: OrderPosition, name: str, email: str, 
     name, email = _clean(name, email)
     now = now or timezone.now()
     with transaction.atomic():
-        position = OrderPosition.objects.select_for_update().select_related("order__event").get(pk=position.pk)
-        if by_attendee:
-            until = position.order.event.attendee_edit_until
-            if until is None or now >= until:
-                raise OrderError("Attendee details can no longer be changed online.", code="edit_not_allowed")
-        if position.order.status in (Order.Status.CANCELLED, Order.Status.EXPIRED, Order.Status.REFUNDED):
-            raise OrderError("This order is no longer active.", code="invalid_transition")
+        position = _position_locked(position, by_attendee=by_attendee, now=now,
+                                    late="Attendee details can no longer be changed online.")
+        _active_check(position)
         before = {"name": position.attendee_name, "email": position.attendee_email}
         position.attendee_name, position.attendee_email = name, email
         position.save(update_fields=["attendee_name", "attendee_email"])
         audit_record("order.attendee_changed", actor=actor, target=position.order, before=before,
                      after={"position": position.pk, "name": name, "email": email}, request=request)
+    return position
+
+
+def _answer_files(answers: dict) -> set[str]:
+    return {a["file"] for a in answers.values() if isinstance(a, dict) and a.get("file")}
+
+
+def _answer_files_delete(paths: list[str]) -> None:
+    for path in paths:
+        default_storage.delete(path)
+
+
+def position_answers_change(*, position: OrderPosition, answers: dict, keep: Iterable[str] = (), actor=None,
+                            by_attendee: bool = False, request=None, now=None) -> OrderPosition:
+    """Replace an attendee's answers to the event's questions with ``answers``: a snapshot the
+    form builder validated and made (cms.registration.answers_snapshot, files already stored).
+    The answers named in ``keep`` stay as stored (an uploaded file not sent again). Attendees may
+    do it until the event's edit deadline (code edit_not_allowed); never for an order that is no
+    longer active (invalid_transition); a kept answer that is no longer stored (changed
+    meanwhile) raises answers_changed. Nothing is written when it raises. Files of answers
+    replaced or dropped are deleted after commit."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        position = _position_locked(position, by_attendee=by_attendee, now=now,
+                                    late="Answers can no longer be changed online.")
+        _active_check(position)
+        before = dict(position.answers or {})
+        after = dict(answers)
+        for name in keep:
+            if name not in before:
+                raise OrderError("Your answers were changed meanwhile; please check them and send the file again.",
+                                 code="answers_changed")
+            after[name] = before[name]
+        if after == before:
+            return position
+        position.answers = after
+        position.save(update_fields=["answers"])
+        audit_record("order.answers_changed", actor=actor, target=position.order,
+                     before={"position": position.pk, "answers": before},
+                     after={"position": position.pk, "answers": after, "by_attendee": by_attendee}, request=request)
+        # Only once the new answers are committed: a rollback keeps the old files they point to.
+        if dropped := sorted(_answer_files(before) - _answer_files(after)):
+            transaction.on_commit(partial(_answer_files_delete, dropped))
     return position
 
 
@@ -65,11 +123,8 @@ def ticket_transfer(*, position: OrderPosition, name: str, email: str, actor=Non
     name, email = _clean(name, email)
     now = now or timezone.now()
     with transaction.atomic():
-        position = OrderPosition.objects.select_for_update().select_related("order__event").get(pk=position.pk)
-        if by_attendee:
-            until = position.order.event.attendee_edit_until
-            if until is None or now >= until:
-                raise OrderError("Tickets can no longer be transferred online.", code="edit_not_allowed")
+        position = _position_locked(position, by_attendee=by_attendee, now=now,
+                                    late="Tickets can no longer be transferred online.")
         if position.order.status != Order.Status.CONFIRMED:
             raise OrderError("Only confirmed tickets can be transferred.", code="invalid_transition")
         old = position.tickets.filter(revoked_at__isnull=True).first()

@@ -90,7 +90,7 @@ def test_attendee_cancellation_refunds_to_the_card_when_the_policy_allows(shop, 
     shop["event"].save()
     order = card_order(event=shop["event"], ticket_type=shop["seat"])
     payment_card_confirm(payment=payment_start(order=order), payment_method=stripe_keys.card_token())
-    response = shop["client"].post(f"/register/order/{order.secret}/cancel/")
+    response = shop["client"].post(f"/register/order/{order.secret}/cancel/", {"confirm": "yes"})
     assert response.status_code == 302
     order.refresh_from_db()
     refund = Refund.objects.get(order=order)
@@ -104,7 +104,7 @@ def test_attendee_cancellation_without_refund_policy_keeps_the_money(shop, strip
     shop["event"].save()
     order = card_order(event=shop["event"], ticket_type=shop["seat"])
     payment_card_confirm(payment=payment_start(order=order), payment_method=stripe_keys.card_token())
-    shop["client"].post(f"/register/order/{order.secret}/cancel/")
+    shop["client"].post(f"/register/order/{order.secret}/cancel/", {"confirm": "yes"})
     order.refresh_from_db()
     assert order.status == Order.Status.CANCELLED and not Refund.objects.filter(order=order).exists()
 
