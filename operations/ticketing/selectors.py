@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.utils import timezone
 
-from operations.ticketing.models import Order, OrderPosition, Quota, Session, TicketType
+from operations.ticketing.models import Order, OrderPosition, PromoCode, Quota, Session, TicketType
 from operations.ticketing.queries import listed_types_with_remaining, order_with_event, order_with_tickets
 from operations.ticketing.services.capacity import quota_used, session_used
 
@@ -16,26 +16,51 @@ def ticket_type_offers(*, event, now=None, listed=None) -> list[dict]:
     now = now or timezone.now()
     if listed is None:
         listed = listed_types_with_remaining(event.pk, now=now)
-    offers = []
     is_open = event.registration_is_open(now)
-    for ticket_type, remaining in listed:
-        remaining = max(remaining, 0) if remaining is not None else 0
-        offers.append({
-            "id": ticket_type.pk,
-            "name": ticket_type.name,
-            "description": ticket_type.description,
-            "price": ticket_type.price_at(now),
-            "currency": event.currency,
-            "available": ticket_type.on_sale(now) and remaining > 0 and is_open,
-            "remaining": remaining,
-            # Sold out while registration is open: people may join the waiting list.
-            "waiting_list": is_open and ticket_type.on_sale(now) and remaining == 0,
-            "sale_starts_at": ticket_type.sale_starts_at,
-            "sale_ends_at": ticket_type.sale_ends_at,
-            "min_per_order": ticket_type.min_per_order,
-            "max_per_order": per_order_most(ticket_type),
-        })
-    return offers
+    return [ticket_type_offer(ticket_type, event=event, remaining=max(remaining, 0) if remaining is not None else 0,
+                              is_open=is_open, now=now) for ticket_type, remaining in listed]
+
+
+def ticket_type_offer(ticket_type: TicketType, *, event, remaining: int | None, is_open: bool, now) -> dict:
+    """A ticket type as the ticket page offers it. ``remaining`` None: not counted (a type a code
+    unlocks; the seats are counted when it is chosen)."""
+    early = ticket_type.early_price is not None and ticket_type.early_until is not None and now < ticket_type.early_until
+    on_sale = ticket_type.on_sale(now)
+    return {
+        "id": ticket_type.pk,
+        "name": ticket_type.name,
+        "description": ticket_type.description,
+        "price": ticket_type.price_at(now),
+        "currency": event.currency,
+        "available": on_sale and is_open and (remaining is None or remaining > 0),
+        "remaining": remaining,
+        # Sold out while registration is open: people may join the waiting list.
+        "waiting_list": is_open and on_sale and remaining == 0,
+        "sale_starts_at": ticket_type.sale_starts_at,
+        "sale_ends_at": ticket_type.sale_ends_at,
+        "sale_upcoming": ticket_type.sale_starts_at is not None and now < ticket_type.sale_starts_at,
+        # The early-bird price and until when, while it applies (then the regular price).
+        "early_until": ticket_type.early_until if early else None,
+        "regular_price": ticket_type.price,
+        "min_per_order": ticket_type.min_per_order,
+        "max_per_order": per_order_most(ticket_type),
+    }
+
+
+def promo_code_usable(*, event, code: str, now=None) -> PromoCode | None:
+    """The event's active promo code ``code`` (any case) when it is valid at ``now`` and not used up,
+    with the ticket types it discounts and unlocks loaded; else None. What the ticket page tells a
+    visitor who applies a code; the order counts the use under its lock."""
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    now = now or timezone.now()
+    promo = (PromoCode.objects.filter(event=event, code=code, is_active=True)
+             .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now), Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+             .prefetch_related("ticket_types", "unlocks").first())
+    if promo is None or (promo.max_uses is not None and promo.used_count >= promo.max_uses):
+        return None
+    return promo
 
 
 def per_order_most(ticket_type: TicketType) -> int:

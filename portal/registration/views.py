@@ -33,7 +33,8 @@ from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, TicketType
 from operations.ticketing.queries import event_by_slug, event_with_listed_types, positions_with_types
 from operations.ticketing.selectors import (
-    order_and_tickets_by_secret, order_by_secret, sessions_with_places, ticket_type_offers,
+    order_and_tickets_by_secret, order_by_secret, promo_code_usable, sessions_with_places, ticket_type_offer,
+    ticket_type_offers,
 )
 from operations.ticketing.services.documents import calendar_links, order_ics, qr_svg, tickets_pdf, valid_tickets
 from operations.ticketing.services.lifecycle import payment_methods_offered
@@ -69,9 +70,8 @@ def _unlocked_offers(event: Event, code: str) -> list[dict]:
     types = TicketType.objects.filter(event=event, is_active=True, unlocked_by__code=code,
                                       unlocked_by__is_active=True).exclude(visibility=TicketType.Visibility.VISIBLE)
     now = timezone.now()
-    return [{"id": t.pk, "name": t.name, "description": t.description, "price": t.price_at(now),
-             "currency": event.currency, "available": t.on_sale(now), "remaining": None,
-             "min_per_order": t.min_per_order, "max_per_order": t.max_per_order} for t in types]
+    is_open = event.registration_is_open(now)
+    return [ticket_type_offer(t, event=event, remaining=None, is_open=is_open, now=now) for t in types]
 
 
 def _one_step(event, offers: list[dict]) -> bool:
@@ -82,7 +82,11 @@ def _one_step(event, offers: list[dict]) -> bool:
             and not any(forms.questions_asked(event, o["id"]) for o in offers))
 
 
-def _choose_page(request, event, *, status=200, error=None, data=None, buyer=None, listed=None, now=None):
+def _choose_page(request, event, *, status=200, error=None, data=None, buyer=None, listed=None, now=None,
+                 promo_apply=False):
+    """The ticket page. ``promo_apply``: the visitor pressed "Apply" (or Enter) with a code: the
+    page says what the code does, keeping what was entered. A code in the query string (a link in
+    a newsletter) is applied the same way."""
     promo = (data or request.GET).get("promo_code", "") if data is not None or "promo_code" in request.GET else ""
     offers = ticket_type_offers(event=event, listed=listed, now=now) + _unlocked_offers(event, promo)
     one_step = _one_step(event, offers)
@@ -103,7 +107,11 @@ def _choose_page(request, event, *, status=200, error=None, data=None, buyer=Non
         "event": event, "offers": offers, "sessions": sessions,
         "full_sessions": [s for s in sessions if s.is_full and s.has_waiting_list],
         "promo_code": promo, "error": error, "open": event.registration_is_open(timezone.now()),
-        "sold_out": bool(offers) and not any(o["available"] for o in offers),
+        # A code applied from the ticket page (GET): what it does, or that it does nothing.
+        "promo": promo_code_usable(event=event, code=promo) if promo and (data is None or promo_apply) else None,
+        "promo_checked": bool(promo) and (data is None or promo_apply),
+        # Sold out: nothing left to choose and something sold out (not merely a sale yet to open).
+        "sold_out": bool(offers) and not any(o["available"] for o in offers) and any(o["waiting_list"] for o in offers),
         "idempotency_key": (data or {}).get("idempotency_key") or uuid.uuid4().hex,
         "one_step": one_step, "buyer": (buyer or forms.BuyerForm(prefix="buyer")) if one_step else None,
     }
@@ -149,6 +157,12 @@ def choose(request, slug: str):
         event, listed = found
         return _choose_page(request, event, listed=listed, now=now)
     event = _event(slug)
+    if request.POST.get("apply_promo") and request.POST.get("promo_code", "").strip():
+        # "Apply" is the form's first button, so Enter in any field presses it: with no code
+        # entered, the visitor meant to go on, and does.
+        entered = {name: request.POST.get(f"buyer-{name}", "") for name in forms.BuyerForm.base_fields}
+        return _choose_page(request, event, data=request.POST, promo_apply=True,
+                            buyer=forms.BuyerForm(prefix="buyer", initial=entered))
     if request.POST.get("flow") == "one_step":
         return _register_one_step(request, event)
     try:

@@ -566,13 +566,40 @@ def test_the_ticket_page_shows_and_charges_the_early_price_until_it_ends(shop):
     general.early_price, general.early_until = Decimal("25000"), timezone.now() + timedelta(days=1)
     general.save()
     page = shop["client"].get("/register/summit/").content.decode()
-    assert "KRW 25,000" in page and "KRW 30,000" not in page
+    assert '<p class="price">KRW 25,000</p>' in page and "Early-bird price until" in page and "then KRW 30,000" in page
     shown = re.search(rf'name="price_{general.pk}" value="([^"]+)"', page).group(1)
     response = _post_choose(shop, **{f"qty_{general.pk}": "1", f"price_{general.pk}": shown})
     assert response.status_code == 302 and Order.objects.get().total == Decimal("25000")
     TicketType.objects.filter(pk=general.pk).update(early_until=timezone.now() - timedelta(seconds=1))
     page = shop["client"].get("/register/summit/").content.decode()
-    assert "KRW 30,000" in page and "KRW 25,000" not in page
+    assert "KRW 30,000" in page and "KRW 25,000" not in page and "Early-bird" not in page
+
+
+def test_a_ticket_not_yet_on_sale_says_from_when_and_is_not_called_sold_out(shop):
+    starts = timezone.now() + timedelta(days=2)
+    TicketType.objects.filter(event=shop["event"]).update(sale_starts_at=starts)
+    page = shop["client"].get("/register/summit/").content.decode()
+    assert page.count("On sale from") == 2 and 'id="waitlist-title"' not in page and "Sold out" not in page
+
+
+def test_applying_a_promo_code_says_what_it_does_and_carries_it_into_the_order(shop):
+    promo = PromoCode.objects.create(event=shop["event"], code="SPRING", kind=PromoCode.Kind.PERCENT, value=Decimal(10))
+    promo.ticket_types.add(shop["general"])
+    page = shop["client"].get("/register/summit/?promo_code=spring").content.decode()  # a link with the code
+    assert "Code SPRING applied: 10% off General." in page and 'name="promo_code" value="spring"' in page
+    applied = _post_choose(shop, **{f"qty_{shop['general'].pk}": "2", "promo_code": "spring", "apply_promo": "1"})
+    assert applied.status_code == 200 and "Code SPRING applied" in applied.content.decode()
+    assert applied.context["offers"][0]["quantity"] == "2" and not Order.objects.exists()  # kept, nothing held
+    # Enter in a field presses "Apply" (the first button): with no code the visitor goes on.
+    response = _post_choose(shop, **{f"qty_{shop['general'].pk}": "1", "promo_code": "", "apply_promo": "1"})
+    assert response.status_code == 302
+    Order.objects.all().delete()
+    response = _post_choose(shop, **{f"qty_{shop['general'].pk}": "1", "promo_code": "spring"})
+    assert response.status_code == 302 and Order.objects.get().discount == Decimal("3000")
+    PromoCode.objects.filter(pk=promo.pk).update(max_uses=1, used_count=1)
+    page = shop["client"].get("/register/summit/?promo_code=SPRING").content.decode()
+    assert "This promo code is not valid for this event, or it has been used up." in page
+    assert "not valid" in shop["client"].get("/register/summit/?promo_code=NOPE").content.decode()
 
 
 @pytest.mark.parametrize("visibility", [TicketType.Visibility.PROMO_ONLY, TicketType.Visibility.HIDDEN])
