@@ -18,7 +18,7 @@ import time
 
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from wagtail.images.models import AbstractRendition
@@ -76,8 +76,18 @@ class KeptInProcess:
 
 
 def content_changed() -> None:
-    """Retire every kept page of the current organization."""
+    """Retire every kept page of the current organization: at once (the request that made the
+    change sees it), and again when the change commits. A page rendered by another request in
+    between read the old rows (not committed yet) and was kept under the new generation; without
+    the second move it would show, e.g., a series without its newly published date for
+    KEPT_SECONDS. One move per save: a second Redis INCR is cheaper than tracking transactions."""
     key = _generation_key()
+    _generation_move(key)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: _generation_move(key), robust=True)
+
+
+def _generation_move(key: str) -> None:
     generations.forget(key)
     client = redis_client()
     if not client.set(key, _first_generation(), nx=True):  # not set yet: nothing is kept under it

@@ -7,7 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from cms.views import robots_txt
+from cms.views import event_series, robots_txt
 from config.health import healthz
 from portal import views as portal_views
 
@@ -39,5 +39,8 @@ urlpatterns += [
     path("search/", portal_views.organization_search, name="organization_search"),
     path("search/suggest", portal_views.organization_suggest, name="organization_suggest"),
 ]
+
+# A series' dates (cms), before Wagtail's catch-all: a page with the slug "series" would be shadowed.
+urlpatterns += [path("series/<slug:slug>/", event_series, name="event_series")]
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -166,6 +166,9 @@ class EventPage(SitePage):
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
     parent_page_types = ["cms.HomePage", "cms.EventIndexPage"]
     subpage_types: list[str] = []
+    # "More dates" of the event's series: the next few, and the last few under a collapsed list.
+    SERIES_UPCOMING = 6
+    SERIES_PAST = 3
 
     def clean(self):
         super().clean()
@@ -206,7 +209,18 @@ class EventPage(SitePage):
         context["offers"] = [] if defer else live["offers"]
         context["jsonld"] = event_jsonld(page=self, request=request, offers=context["offers"])
         context["is_past"] = live["is_past"]
+        context["series_dates"] = self.series_dates()
         return context
+
+    def series_dates(self):
+        """The other public events of the event's series (cms.selectors.series_dates); kept with the
+        rendered page, which any change to events or pages retires."""
+        from cms.selectors import SeriesDates, series_dates
+
+        if not (self.event and self.event.series_id):
+            return SeriesDates(series=None, upcoming=[], past=[])
+        return series_dates(series_id=self.event.series_id, exclude_event_id=self.event_id,
+                            upcoming_limit=self.SERIES_UPCOMING, past_limit=self.SERIES_PAST)
 
 
 class ContentPage(SitePage):
