@@ -243,9 +243,12 @@ def _ticket_loaded(row, order: Order) -> Ticket:
 # The order page's read: an order by its secret with event and tax, and its valid tickets, one row
 # per ticket (one row of NULL ticket columns when it has none).
 _ORDER_COLUMNS = sum(len(attnames) for _, attnames in _ORDER_LAYOUT)
+_SESSIONS_CHOSEN = (f'EXISTS(SELECT 1 FROM "{OrderPosition.sessions.through._meta.db_table}" c '
+                    f'JOIN "{_POSITIONS}" c_p ON c_p."id" = c."orderposition_id" WHERE c_p."order_id" = o."id")')
 _ORDER_TICKETS_SQL = (
     f'SELECT {model_select("o", Order)}, {model_select("e", Event)}, {model_select("x", OrderTax)}, '
-    f'{model_select("k", Ticket)}, {model_select("p", OrderPosition)}, {model_select("t", TicketType)} '
+    f'{model_select("k", Ticket)}, {model_select("p", OrderPosition)}, {model_select("t", TicketType)}, '
+    f'{_SESSIONS_CHOSEN} '
     f'FROM "{_ORDERS}" o JOIN "{Event._meta.db_table}" e ON e."id" = o."event_id" '
     f'LEFT JOIN "{OrderTax._meta.db_table}" x ON x."order_id" = o."id" '
     f'LEFT JOIN ("{_POSITIONS}" p JOIN "{Ticket._meta.db_table}" k ON k."position_id" = p."id" AND k."revoked_at" IS NULL '
@@ -255,14 +258,16 @@ _ORDER_TICKETS_SQL = (
 
 def order_with_tickets(secret: str) -> tuple[Order, list[Ticket]] | None:
     """The order behind a secret link (as order_with_event) and its valid tickets (as valid_tickets),
-    in one statement: the order page's read."""
+    in one statement: the order page's read. Sets ``order.has_chosen_sessions`` (the page reads the
+    chosen sessions only when there are some)."""
     with connection.cursor() as cursor:
         cursor.execute(_ORDER_TICKETS_SQL, [secret])
         rows = cursor.fetchall()
     if not rows:
         return None
     order = _order_loaded(rows[0][:_ORDER_COLUMNS])
-    return order, [_ticket_loaded(row[_ORDER_COLUMNS:], order) for row in rows if row[_ORDER_COLUMNS] is not None]
+    order.has_chosen_sessions = rows[0][-1]
+    return order, [_ticket_loaded(row[_ORDER_COLUMNS:-1], order) for row in rows if row[_ORDER_COLUMNS] is not None]
 
 
 _KEY_ATTNAMES = model_attnames(SigningKey)

@@ -123,6 +123,8 @@ def order_sessions_by_position(*, order) -> dict[int, list[Session]]:
     """The sessions each position of ``order`` chose, by position id, in time order; positions
     without sessions are left out. One query for the whole order (pages, e-mail and PDF list them
     per attendee)."""
+    if getattr(order, "has_chosen_sessions", True) is False:  # known from the order's read: none chosen
+        return {}
     chosen: dict[int, list[Session]] = {}
     picks = (OrderPosition.sessions.through.objects.filter(orderposition__order_id=order.pk)
              .select_related("session").order_by("session__starts_at", "session__id"))

@@ -168,3 +168,13 @@ def test_the_details_page_loads_the_conditional_questions_script_from_our_static
     for attendee in ("a1", "a2"):  # each condition names its own attendee's field, inside a hideable holder
         assert re.search(rf'<div class="field" data-question="which_diet">\s*<label[^>]*>Which diet:</label>'
                          rf'<input [^>]*data-show-if="{attendee}-q-{diet.clean_name}" data-show-value="Other"', page)
+
+
+def test_the_order_page_of_an_order_without_sessions_does_not_look_for_them(program):
+    order = _registered(program, 2, [])
+    page, queries = _page_queries(program["client"], f"/register/order/{order.secret}/")
+    picks = 'SELECT "ticketing_orderposition_sessions"'  # the read of the chosen sessions
+    assert "Guest 1" in page and not [q for q in queries if q.startswith(picks)]
+    chosen = _registered(program, 1, [program["keynote"]])
+    page, queries = _page_queries(program["client"], f"/register/order/{chosen.secret}/")
+    assert "Keynote" in page and len([q for q in queries if q.startswith(picks)]) == 1
