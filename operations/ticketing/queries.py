@@ -169,8 +169,12 @@ def order_by_idempotency_key(key: str) -> Order | None:
 
 
 _ORDER_LAYOUT = [(Order, _ORDER_ATTNAMES), (Event, model_attnames(Event)), (OrderTax, model_attnames(OrderTax))]
-_ORDER_SQL = (f'SELECT {model_select("o", Order)}, {model_select("e", Event)}, {model_select("x", OrderTax)} '
-              f'FROM "{_ORDERS}" o JOIN "{Event._meta.db_table}" e ON e."id" = o."event_id" '
+# Whether the order's attendees chose any session (pages read the choices only when they did).
+_SESSIONS_CHOSEN = (f'EXISTS(SELECT 1 FROM "{OrderPosition.sessions.through._meta.db_table}" c '
+                    f'JOIN "{_POSITIONS}" c_p ON c_p."id" = c."orderposition_id" WHERE c_p."order_id" = o."id")')
+_ORDER_SELECT = (f'SELECT {model_select("o", Order)}, {model_select("e", Event)}, {model_select("x", OrderTax)}, '
+                 f'{_SESSIONS_CHOSEN}')
+_ORDER_SQL = (f'{_ORDER_SELECT} FROM "{_ORDERS}" o JOIN "{Event._meta.db_table}" e ON e."id" = o."event_id" '
               f'LEFT JOIN "{OrderTax._meta.db_table}" x ON x."order_id" = o."id" WHERE o.%s = %%s')
 
 
@@ -182,7 +186,9 @@ def _order_read(column: str, value, *, lock: bool = False) -> Order | None:
 
 
 def _order_loaded(row) -> Order:
-    order, event, tax = rows_split(row, _ORDER_LAYOUT)
+    """An order read by _ORDER_SELECT, with its event, its tax and ``has_chosen_sessions`` set."""
+    order, event, tax = rows_split(row[:-1], _ORDER_LAYOUT)
+    order.has_chosen_sessions = row[-1]
     Order.event.field.set_cached_value(order, event)
     Order.tax.related.set_cached_value(order, tax if tax.pk is not None else None)
     return order
@@ -242,13 +248,9 @@ def _ticket_loaded(row, order: Order) -> Ticket:
 
 # The order page's read: an order by its secret with event and tax, and its valid tickets, one row
 # per ticket (one row of NULL ticket columns when it has none).
-_ORDER_COLUMNS = sum(len(attnames) for _, attnames in _ORDER_LAYOUT)
-_SESSIONS_CHOSEN = (f'EXISTS(SELECT 1 FROM "{OrderPosition.sessions.through._meta.db_table}" c '
-                    f'JOIN "{_POSITIONS}" c_p ON c_p."id" = c."orderposition_id" WHERE c_p."order_id" = o."id")')
+_ORDER_COLUMNS = sum(len(attnames) for _, attnames in _ORDER_LAYOUT) + 1  # and has_chosen_sessions
 _ORDER_TICKETS_SQL = (
-    f'SELECT {model_select("o", Order)}, {model_select("e", Event)}, {model_select("x", OrderTax)}, '
-    f'{model_select("k", Ticket)}, {model_select("p", OrderPosition)}, {model_select("t", TicketType)}, '
-    f'{_SESSIONS_CHOSEN} '
+    f'{_ORDER_SELECT}, {model_select("k", Ticket)}, {model_select("p", OrderPosition)}, {model_select("t", TicketType)} '
     f'FROM "{_ORDERS}" o JOIN "{Event._meta.db_table}" e ON e."id" = o."event_id" '
     f'LEFT JOIN "{OrderTax._meta.db_table}" x ON x."order_id" = o."id" '
     f'LEFT JOIN ("{_POSITIONS}" p JOIN "{Ticket._meta.db_table}" k ON k."position_id" = p."id" AND k."revoked_at" IS NULL '
@@ -258,16 +260,14 @@ _ORDER_TICKETS_SQL = (
 
 def order_with_tickets(secret: str) -> tuple[Order, list[Ticket]] | None:
     """The order behind a secret link (as order_with_event) and its valid tickets (as valid_tickets),
-    in one statement: the order page's read. Sets ``order.has_chosen_sessions`` (the page reads the
-    chosen sessions only when there are some)."""
+    in one statement: the order page's read."""
     with connection.cursor() as cursor:
         cursor.execute(_ORDER_TICKETS_SQL, [secret])
         rows = cursor.fetchall()
     if not rows:
         return None
     order = _order_loaded(rows[0][:_ORDER_COLUMNS])
-    order.has_chosen_sessions = rows[0][-1]
-    return order, [_ticket_loaded(row[_ORDER_COLUMNS:-1], order) for row in rows if row[_ORDER_COLUMNS] is not None]
+    return order, [_ticket_loaded(row[_ORDER_COLUMNS:], order) for row in rows if row[_ORDER_COLUMNS] is not None]
 
 
 _KEY_ATTNAMES = model_attnames(SigningKey)

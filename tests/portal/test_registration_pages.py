@@ -178,3 +178,10 @@ def test_the_order_page_of_an_order_without_sessions_does_not_look_for_them(prog
     chosen = _registered(program, 1, [program["keynote"]])
     page, queries = _page_queries(program["client"], f"/register/order/{chosen.secret}/")
     assert "Keynote" in page and len([q for q in queries if q.startswith(picks)]) == 1
+
+
+def test_the_details_page_of_a_reservation_without_sessions_does_not_look_for_them(program):
+    order = order_reserve(event=program["event"], items=[Item(program["general"].pk, 2)])
+    page, queries = _page_queries(program["client"], f"/register/order/{order.secret}/details/")
+    assert "Attendee 2" in page or "attendee 2" in page.lower()
+    assert not [q for q in queries if q.startswith('SELECT "ticketing_orderposition_sessions"')]
