@@ -8,7 +8,6 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django_tenants.utils import schema_context
 
-from operations.invoicing.branding import brand_current
 from operations.ticketing.models import Order, Ticket, WaitingListEntry
 
 SUBJECTS = {
@@ -52,8 +51,7 @@ def order_email_send(*, order_id: int, kind: str) -> None:
                                      to=[order.email])
     message.attach_alternative(render_to_string("ticketing/email/order.html", context), "text/html")
     if order.status == Order.Status.CONFIRMED and kind in ("confirmed", "resend"):
-        pdf = tickets_pdf(order, organization_name=getattr(organization, "display_name", ""),
-                          primary_colour=brand_current().colour)
+        pdf = tickets_pdf(order, organization_name=getattr(organization, "display_name", ""))
         message.attach(f"tickets-{order.code}.pdf", pdf, "application/pdf")
         message.attach(f"{order.code}.ics", order_ics(order, url=order_url), "text/calendar")
         from operations.invoicing.services.receipts import receipt_attachment
@@ -136,9 +134,7 @@ def ticket_transferred_email(*, ticket_id: int, recipient: str, previous_name: s
     """After a transfer: the new holder gets their ticket (``recipient`` "holder"), the buyer a
     notice (``recipient`` "buyer"). Sends nothing once the ticket was revoked (transferred again:
     that transfer sends its own)."""
-    from operations.ticketing.queries import valid_tickets
-    from operations.ticketing.services.documents import qr_png, tickets_pdf
-    from operations.ticketing.services.signing import ticket_payload
+    from operations.ticketing.services.documents import tickets_pdf
 
     ticket = (Ticket.objects.select_related("position__ticket_type", "position__order__event")
               .filter(pk=ticket_id, revoked_at__isnull=True).first())
@@ -154,12 +150,8 @@ def ticket_transferred_email(*, ticket_id: int, recipient: str, previous_name: s
             _send(subject=f"A ticket for {order.event.name} was transferred ({order.code})",
                   template="ticketing/email/ticket_transfer_notice", context=context, to=order.email)
         return
-    # The holder gets this ticket only: the order's PDF holds the buyer's other tickets too.
-    if [t.pk for t in valid_tickets(order)] == [ticket.pk]:
-        attachment = (f"ticket-{order.code}.pdf", tickets_pdf(
-            order, organization_name=getattr(organization, "display_name", ""),
-            primary_colour=brand_current().colour), "application/pdf")
-    else:
-        attachment = (f"ticket-{order.code}-{ticket.pk}.png", qr_png(ticket_payload(ticket)), "image/png")
+    # The holder gets this ticket only: the order's other tickets are the buyer's.
+    attachment = (f"ticket-{order.code}-{ticket.pk}.pdf", tickets_pdf(
+        order, organization_name=getattr(organization, "display_name", ""), tickets=[ticket]), "application/pdf")
     _send(subject=f"Your ticket for {order.event.name}", template="ticketing/email/ticket_transferred",
           context=context, to=position.attendee_email, attachments=[attachment])

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cms.page_cache import KeptInProcess, content_generation
 from operations.core.http import error_json
 from operations.events.models import Event
-from operations.invoicing.branding import brand_current
 from operations.invoicing.templatetags.invoicing_tags import event_tax_note
 from operations.payments.errors import PaymentError
 from operations.payments.models import Payment
@@ -364,9 +363,8 @@ def order_tickets_pdf(request, secret: str):
     if order.status not in Order.HOLDING_FOR_GOOD:
         raise Http404
     organization = getattr(request, "tenant", None)
-    # The organization's name and colour, as on the PDF the order's e-mail carries.
-    pdf = tickets_pdf(order, organization_name=getattr(organization, "display_name", ""),
-                      primary_colour=brand_current().colour)
+    # The organization's name and brand, as on the PDF the order's e-mail carries.
+    pdf = tickets_pdf(order, organization_name=getattr(organization, "display_name", ""))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'
     response["Cache-Control"] = "private, no-store"

@@ -49,7 +49,8 @@ def test_a_transferred_ticket_is_emailed_to_its_new_holder_and_the_buyer_is_told
     holder = next(m for m in mail.outbox if m.to == ["park@example.com"])
     assert new.code in holder.body and shop["event"].name in holder.subject
     assert holder.alternatives[0][1] == "text/html"
-    assert [(name, kind) for name, _, kind in holder.attachments] == [(f"ticket-{order.code}.pdf", "application/pdf")]
+    assert [(name, kind) for name, _, kind in holder.attachments] == [(f"ticket-{order.code}-{new.pk}.pdf",
+                                                                        "application/pdf")]
     assert holder.attachments[0][1].startswith(b"%PDF")
     buyer = next(m for m in mail.outbox if m.to == ["kim@example.com"])
     assert "Park" in buyer.body and "Kim" in buyer.body and not buyer.attachments
@@ -57,7 +58,12 @@ def test_a_transferred_ticket_is_emailed_to_its_new_holder_and_the_buyer_is_told
 
 
 def test_a_ticket_transferred_from_a_group_order_reaches_its_holder_alone(shop, django_capture_on_commit_callbacks):
-    # The order's PDF carries every ticket of it: the new holder gets only theirs (its QR code).
+    # The order's PDF carries every ticket of it: the new holder gets a PDF of theirs alone.
+    import io
+
+    import zxingcpp
+    from pypdf import PdfReader
+
     order = _confirmed(shop, count=2)
     position = order.positions.order_by("pk").last()
     with django_capture_on_commit_callbacks(execute=True):
@@ -65,8 +71,12 @@ def test_a_ticket_transferred_from_a_group_order_reaches_its_holder_alone(shop, 
     new = position.tickets.get(revoked_at=None)
     holder = next(m for m in mail.outbox if m.to == ["park@example.com"])
     (name, content, kind), = holder.attachments
-    assert kind == "image/png" and content.startswith(b"\x89PNG") and str(new.pk) in name
-    assert ticket_payload_verify(ticket_payload(new), signing_public_key_pem())["t"] == new.code
+    assert kind == "application/pdf" and str(new.pk) in name
+    page, = PdfReader(io.BytesIO(content)).pages  # one ticket, not the order's two
+    assert "Park" in page.extract_text() and "Guest 1" not in page.extract_text()
+    qr = max(page.images, key=lambda image: image.image.size[0]).image
+    payload = zxingcpp.read_barcodes(qr)[0].text
+    assert ticket_payload_verify(payload, signing_public_key_pem())["t"] == new.code
     assert "Guest 2" in next(m for m in mail.outbox if m.to == ["kim@example.com"]).body
 
 
@@ -106,33 +116,42 @@ def test_an_order_is_resent_at_most_five_times_a_day(shop, monkeypatch, django_c
     assert len(mail.outbox) == 5
 
 
-def test_the_downloaded_pdf_has_the_organizations_colour_like_the_emailed_one(
-        shop, monkeypatch, django_capture_on_commit_callbacks):
+def _band_colour(pdf: bytes) -> str:
+    """The fill colour of the first page's band, as #rrggbb."""
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    stream = PdfReader(io.BytesIO(pdf)).pages[0].get_contents().get_data().decode("latin-1")
+    red, green, blue = (round(float(v) * 255) for v in re.search(r"([\d.]+) ([\d.]+) ([\d.]+) rg", stream).groups())
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def test_the_downloaded_and_emailed_pdfs_carry_the_organizations_colour_and_logo(
+        shop, django_capture_on_commit_callbacks):
+    import io
+
+    from pypdf import PdfReader
     from wagtail.models import Site
 
     from cms.models import Branding
-    from operations.ticketing.services import documents
-    from portal.registration import views
+    from tests.cms.conftest import image_make
 
     branding = Branding.for_site(Site.objects.get(is_default_site=True))
     branding.primary_colour = "#0f766e"
+    branding.logo = image_make("Alpha logo", "#ffffff", size=(300, 100))
     branding.save()
-    colours = []
-
-    def recording(real):
-        def tickets_pdf(order, **kwargs):
-            colours.append(kwargs.get("primary_colour"))
-            return real(order, **kwargs)
-        return tickets_pdf
-
-    monkeypatch.setattr(views, "tickets_pdf", recording(documents.tickets_pdf))
-    monkeypatch.setattr(documents, "tickets_pdf", recording(documents.tickets_pdf))
     order = _confirmed(shop)
     downloaded = shop["client"].get(f"/register/order/{order.secret}/tickets.pdf")
     assert downloaded.status_code == 200 and downloaded.content.startswith(b"%PDF")
+    mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert _resend(shop, order).status_code == 302
-    assert colours == ["#0f766e", "#0f766e"]  # the download, then the e-mail
+    emailed = next(content for name, content, _ in mail.outbox[0].attachments if name.startswith("tickets-"))
+    for pdf in (downloaded.content, emailed):
+        assert _band_colour(pdf) == "#0f766e"
+        assert len(PdfReader(io.BytesIO(pdf)).pages[0].images) == 2  # the logo and the QR code
 
 
 # --- Changing answers to the event's questions -------------------------------------------------

@@ -11,6 +11,7 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from operations.core.pdf import pdf_fonts
+from operations.invoicing.branding import Brand, brand_current
 from operations.ticketing.models import Order, Session
 from operations.ticketing.money import money_format
 from operations.ticketing.queries import valid_tickets
@@ -66,12 +67,15 @@ def qr_svg(payload: str) -> str:
             f'<rect width="{size}" height="{size}" fill="#fff"/><path fill="#000" d="{"".join(runs)}"/></svg>')
 
 
-def tickets_pdf(order: Order, *, organization_name: str = "", primary_colour: str = "#1d4ed8") -> bytes:
-    """One A6-like page per valid ticket, in the organization's colour, with the signed QR code."""
+def tickets_pdf(order: Order, *, organization_name: str = "", brand: Brand | None = None, tickets=None) -> bytes:
+    """One A6-like page per ticket (``tickets``, else each valid ticket of the order) with the
+    signed QR code, in the organization's brand: its colour and logo (``brand``, else the current
+    organization's)."""
     pdf = FPDF(format=(105, 170), unit="mm")
     pdf.set_auto_page_break(False)
     event = order.event
-    tickets = valid_tickets(order)
+    brand = brand or brand_current()
+    tickets = valid_tickets(order) if tickets is None else tickets
     chosen = order_sessions_by_position(order=order)
     session_lines = {position_id: [session_line(s, event.tz) for s in sessions]
                      for position_id, sessions in chosen.items()}
@@ -79,20 +83,21 @@ def tickets_pdf(order: Order, *, organization_name: str = "", primary_colour: st
              *(t.position.attendee_name for t in tickets), *(t.position.ticket_type.name for t in tickets),
              *(line for lines in session_lines.values() for line in lines)]
     family, text = pdf_fonts(pdf, texts=names)
-    red, green, blue = (int(primary_colour[i:i + 2], 16) for i in (1, 3, 5))
+    red, green, blue = (int(brand.colour[i:i + 2], 16) for i in (1, 3, 5))
     key = signing_key_get()
     for ticket in tickets:
         position = ticket.position
         pdf.add_page()
         pdf.set_fill_color(red, green, blue)
         pdf.rect(0, 0, 105, 22, style="F")
+        heading = 93 - (_logo_print(pdf, brand.logo_path) if brand.logo_path else 0)
         pdf.set_text_color(255, 255, 255)
         pdf.set_font(family, size=11)
         pdf.set_xy(6, 5)
-        pdf.cell(93, 6, text(organization_name or "Ticket"))
+        pdf.cell(heading, 6, text(organization_name or "Ticket"))
         pdf.set_font(family, size=14)
         pdf.set_xy(6, 12)
-        pdf.cell(93, 7, text(event.name[:60]))
+        pdf.cell(heading, 7, text(event.name[:60]))
         pdf.set_text_color(31, 41, 51)
         pdf.set_font(family, size=10)
         pdf.set_xy(6, 28)
@@ -116,6 +121,16 @@ def tickets_pdf(order: Order, *, organization_name: str = "", primary_colour: st
         pdf.multi_cell(93, 3.5, text(f"Ticket {ticket.code}\nShow this code at the entrance. "
                                      f"Price {money_format(position.price - position.discount, order.currency)}"))
     return bytes(pdf.output())
+
+
+def _logo_print(pdf: FPDF, path: str) -> float:
+    """The organization's logo at the right of the ticket's band, at most 30 × 16 mm; returns the
+    width it takes from the heading (none when the file cannot be read: the ticket goes out)."""
+    try:
+        pdf.image(path, x=105 - 6 - 30, y=3, w=30, h=16, keep_aspect_ratio=True)
+    except Exception:  # noqa: BLE001 - a logo is decoration; an unreadable one is left out
+        return 0
+    return 32
 
 
 # The QR code is 70 mm wide under the ticket's lines; sessions take room from it, down to 46 mm
