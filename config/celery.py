@@ -15,6 +15,10 @@ app.conf.beat_schedule = {
         "task": "operations.ticketing.tasks.orders_expire_all_organizations",
         "schedule": 60.0,
     },
+    "ticketing-email-catch-up": {  # ticketing: tickets e-mails that never went out (broker down at commit)
+        "task": "operations.ticketing.tasks.order_emails_catch_up_all_organizations",
+        "schedule": 300.0,
+    },
     "exports-housekeeping": {  # exports: delete expired export files, store funnel page-view counters
         "task": "operations.exports.tasks.exports_housekeeping_all_organizations",
         "schedule": 300.0,

@@ -9,18 +9,21 @@ propagate as before.
 
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
 from kombu.exceptions import OperationalError
 
 log = logging.getLogger(__name__)
 
 
 def after_commit(task, **kwargs) -> None:
-    """Queue ``task`` with ``kwargs`` when the current transaction commits (at once outside one)."""
+    """Queue ``task`` with ``kwargs`` when the current transaction commits (at once outside one),
+    to run in the organization whose schema is in place now: the commit may come after the caller
+    left that schema (a fan-out over organizations inside one transaction)."""
+    schema = connection.schema_name
 
     def queue():
         try:
-            task.delay(**kwargs)
+            task.apply_async(kwargs=kwargs, headers={"_schema_name": schema})
         except OperationalError:
             log.exception("broker unreachable: %s %r not queued", task.name, kwargs)
 

@@ -236,10 +236,15 @@ class Order(models.Model):
     reason = models.CharField(max_length=500, blank=True, help_text="Why it was rejected or cancelled.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Set by the e-mail task once the tickets went out; a confirmed order without it is e-mailed
+    # again by the catch-up sweep (the broker may have been unreachable when it was confirmed).
+    tickets_emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative")]
+        indexes = [models.Index(fields=["confirmed_at"], name="order_tickets_not_emailed",
+                                condition=Q(status="confirmed", tickets_emailed_at__isnull=True))]
 
     def __str__(self):
         return self.code

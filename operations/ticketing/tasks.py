@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from operations.ticketing.models import Order, Ticket, WaitingListEntry
@@ -35,12 +36,18 @@ def _organization():
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def order_email_send(*, order_id: int, kind: str) -> None:
     """E-mail the buyer about their order (HTML + text); confirmed orders carry the PDF tickets and
-    the .ics file. Sends nothing when the order no longer exists."""
+    the .ics file. Sends nothing when the order no longer exists.
+
+    The tickets of a confirmation go out once: the task claims the order (``tickets_emailed_at``)
+    before sending and gives the claim back when sending fails, so the catch-up sweep
+    (lifecycle.order_emails_catch_up) and a late first task do not both send them."""
     from operations.ticketing.services.documents import calendar_links, order_ics, tickets_pdf
 
     order = Order.objects.select_related("event").filter(pk=order_id).first()
     if order is None or not order.email:
         return
+    if kind == "confirmed" and order.tickets_emailed_at is not None:
+        return  # sent already
     organization = _organization()
     order_url = organization.url(f"/register/order/{order.secret}/") if hasattr(organization, "url") else ""
     context = {"order": order, "event": order.event, "kind": kind, "organization": organization,
@@ -58,7 +65,36 @@ def order_email_send(*, order_id: int, kind: str) -> None:
 
         if receipt := receipt_attachment(order):  # none for free orders
             message.attach(*receipt, "application/pdf")
-    message.send()
+    if kind == "confirmed" and not _tickets_email_claim(order.pk):
+        return  # another task sent them meanwhile
+    try:
+        message.send()
+    except Exception:
+        if kind == "confirmed":
+            Order.objects.filter(pk=order.pk).update(tickets_emailed_at=None)  # the retry claims it again
+        raise
+    if kind == "resend":
+        _tickets_email_claim(order.pk)
+
+
+def _tickets_email_claim(order_id: int) -> bool:
+    """Note that the order's tickets are being e-mailed; False when they were already."""
+    return bool(Order.objects.filter(pk=order_id, tickets_emailed_at__isnull=True).update(
+        tickets_emailed_at=timezone.now()))
+
+
+@shared_task
+def order_emails_catch_up_all_organizations() -> int:
+    """Beat entry point (runs in public): in each organization, e-mail the tickets of confirmed
+    orders whose e-mail never went out. Returns how many were queued."""
+    from operations.organizations.models import Organization
+    from operations.ticketing.services.lifecycle import order_emails_catch_up
+
+    queued = 0
+    for schema_name in Organization.objects.real().filter(is_active=True).values_list("schema_name", flat=True):
+        with schema_context(schema_name):
+            queued += order_emails_catch_up()
+    return queued
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

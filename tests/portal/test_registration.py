@@ -475,12 +475,63 @@ def test_a_broker_outage_after_the_registration_commits_still_shows_the_confirma
     def unreachable(**kwargs):
         raise OperationalError("Error 111 connecting to broker")
 
-    monkeypatch.setattr(order_email_send, "delay", unreachable)
+    monkeypatch.setattr(order_email_send, "apply_async", unreachable)
     with django_capture_on_commit_callbacks(execute=True):
         response = rsvp["client"].post("/register/meetup/", _one_step_data(rsvp))
     assert response.status_code == 302 and Order.objects.get().status == Order.Status.CONFIRMED
     assert "broker unreachable" in caplog.text and "order_email_send" in caplog.text
     assert rsvp["client"].get(response["Location"]).status_code == 200
+
+
+def test_tickets_not_emailed_because_the_broker_was_down_go_out_with_the_catch_up_once(
+        rsvp, monkeypatch, django_capture_on_commit_callbacks):
+    from kombu.exceptions import OperationalError
+
+    from operations.ticketing.services.lifecycle import order_emails_catch_up
+    from operations.ticketing.tasks import order_email_send
+
+    def unreachable(**kwargs):
+        raise OperationalError("Error 111 connecting to broker")
+
+    with monkeypatch.context() as outage:
+        outage.setattr(order_email_send, "apply_async", unreachable)
+        with django_capture_on_commit_callbacks(execute=True):
+            rsvp["client"].post("/register/meetup/", _one_step_data(rsvp))
+    order = Order.objects.get()
+    assert order.status == Order.Status.CONFIRMED and order.tickets_emailed_at is None and not mail.outbox
+    assert order_emails_catch_up() == 0  # its first e-mail may still be on its way
+    later = timezone.now() + timedelta(minutes=6)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert order_emails_catch_up(now=later) == 1
+    (sent,) = mail.outbox
+    assert order.code in sent.subject and any(name.endswith(".pdf") for name, _, _ in sent.attachments)
+    order.refresh_from_db()
+    assert order.tickets_emailed_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert order_emails_catch_up(now=later) == 0
+        order_email_send(order_id=order.pk, kind="confirmed")  # a late first task sends nothing more
+    assert len(mail.outbox) == 1
+    assert order_emails_catch_up(now=timezone.now() + timedelta(days=2)) == 0  # past the day: the organizer resends
+
+
+def test_a_tickets_email_that_fails_to_send_is_left_for_the_catch_up(rsvp, monkeypatch):
+    from django.core.mail import EmailMultiAlternatives
+
+    from operations.ticketing.services.lifecycle import order_emails_catch_up
+    from operations.ticketing.tasks import order_email_send
+
+    rsvp["client"].post("/register/meetup/", _one_step_data(rsvp))  # (its e-mail was not run here)
+    order = Order.objects.get()
+
+    def refused(self, fail_silently=False):
+        raise ConnectionRefusedError("SMTP server down")
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refused)
+    with pytest.raises(ConnectionRefusedError):
+        order_email_send.run(order_id=order.pk, kind="confirmed")
+    order.refresh_from_db()
+    assert order.tickets_emailed_at is None
+    assert order_emails_catch_up(now=timezone.now() + timedelta(minutes=6)) == 1
 
 
 def test_the_last_seat_sent_twice_gives_the_first_order_not_sold_out(rsvp):

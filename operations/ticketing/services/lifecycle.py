@@ -358,6 +358,28 @@ def order_expire_due(*, now=None, limit: int = 500) -> int:
     return expired
 
 
+# The catch-up sweep e-mails the tickets of orders confirmed at least EMAIL_CATCH_UP_AFTER ago (the
+# first e-mail has had its chance) and at most EMAIL_CATCH_UP_WITHIN ago (older ones are left to
+# the organizer's "resend").
+EMAIL_CATCH_UP_AFTER, EMAIL_CATCH_UP_WITHIN, EMAIL_CATCH_UP_BATCH = timedelta(minutes=5), timedelta(days=1), 200
+
+
+def order_emails_catch_up(*, now=None) -> int:
+    """Queue the tickets e-mail of confirmed orders in the current organization that never got
+    theirs: the broker may have been unreachable when they were confirmed (queue.after_commit
+    logs that and lets the order stand). Returns how many were queued."""
+    from operations.ticketing.tasks import order_email_send
+
+    now = now or timezone.now()
+    due = list(Order.objects.filter(status=S.CONFIRMED, tickets_emailed_at__isnull=True,
+                                    confirmed_at__lte=now - EMAIL_CATCH_UP_AFTER,
+                                    confirmed_at__gt=now - EMAIL_CATCH_UP_WITHIN)
+               .exclude(email="").order_by("confirmed_at").values_list("pk", flat=True)[:EMAIL_CATCH_UP_BATCH])
+    for order_id in due:
+        after_commit(order_email_send, order_id=order_id, kind="confirmed")
+    return len(due)
+
+
 def _waiting_list_after_commit(order: Order) -> None:
     _waiting_list_after_commit_event(order.event_id)
 

@@ -396,6 +396,24 @@ def test_sessions_add_their_price_and_their_capacity_is_enforced(alpha):
     assert error.value.code == "session_unknown"
 
 
+def test_beat_schedule_runs_the_tickets_email_catch_up_in_every_organization(org_a, org_b, in_schema,
+                                                                            django_capture_on_commit_callbacks):
+    from config.celery import app
+    from operations.ticketing.tasks import order_emails_catch_up_all_organizations
+
+    entry = app.conf.beat_schedule["ticketing-email-catch-up"]
+    assert entry["task"] in app.tasks and entry["schedule"] <= 300
+    with in_schema(org_b):
+        event = event_make(slug="lost-mail")
+        order = _complete(order_reserve(event=event, items=[Item(ticket_type_make(event).pk, 1)]))
+        Order.objects.filter(pk=order.pk).update(confirmed_at=timezone.now() - timedelta(minutes=10))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert order_emails_catch_up_all_organizations() >= 1
+    with in_schema(org_b):
+        order.refresh_from_db()
+        assert order.tickets_emailed_at is not None
+
+
 def test_beat_schedule_runs_the_expiry_fan_out_every_minute():
     from config.celery import app
 
