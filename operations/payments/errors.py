@@ -2,7 +2,7 @@
 
 from operations.core.errors import STATUS_BY_CODE, DomainError
 
-_STATUS = {"signature_invalid": 400, "provider_unavailable": 502, "not_configured": 409, "hold_lapsed": 409}
+_STATUS = {"signature_invalid": 400, "provider_unavailable": 502, "not_configured": 409}
 
 
 class PaymentError(DomainError):

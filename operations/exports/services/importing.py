@@ -210,7 +210,8 @@ def _orders_create(event: Event, rows: list[Row], *, complimentary: bool, now) -
             event=event, code=order_code_new(now), idempotency_key=row.key, status=Order.Status.CONFIRMED,
             payment_method=Order.PaymentMethod.FREE if not price else Order.PaymentMethod.OFFLINE,
             email=row.email, name=row.name, phone=row.phone, currency=event.currency, subtotal=price, total=price,
-            paid=price, created_at=now, confirmed_at=now))
+            # Imported rows are confirmed as they stand: the tickets catch-up sweep e-mails no one.
+            paid=price, created_at=now, confirmed_at=now, tickets_emailed_at=now))
     Order.objects.bulk_create(orders)
     positions = OrderPosition.objects.bulk_create([
         OrderPosition(order=order, ticket_type=row.ticket_type, price=price, attendee_name=row.name,

@@ -162,7 +162,8 @@ def legacy_apply(*, content: bytes, filename: str, actor=None, request=None) -> 
                 payment_method=Order.PaymentMethod.FREE if not r["price"] else Order.PaymentMethod.OFFLINE,
                 email=r["email"], name=r["name"], currency=event.currency, subtotal=r["price"], total=r["price"],
                 paid=r["paid"], created_at=r["registered"],
-                confirmed_at=r["registered"] if r["status"] == Order.Status.CONFIRMED else None)
+                confirmed_at=r["registered"] if r["status"] == Order.Status.CONFIRMED else None,
+                tickets_emailed_at=r["registered"])  # migrated: e-mailed by the old system, not again
             position = OrderPosition.objects.create(order=order, ticket_type=ticket_type, price=r["price"],
                                                     attendee_name=r["name"], attendee_email=r["email"],
                                                     is_cancelled=r["status"] in (Order.Status.CANCELLED, Order.Status.REFUNDED))

@@ -54,18 +54,16 @@ def payment_start(*, order: Order, request=None) -> Payment:
 
 def payment_offline_record(*, order: Order, actor, proof=None, request=None) -> Payment:
     """Staff received a bank transfer or cash: record the payment (optional proof) and confirm.
-    When the order's payment hold ran out, only while its seats are still free (hold_lapsed)."""
-    now = timezone.now()
+    When the order's payment hold ran out, only while its seats are still free (OrderError
+    hold_lapsed)."""
 
     def work() -> Payment:
         capacity.order_seats_lock(order.pk)  # the ticketing lock order: quotas, sessions, then the order
         locked = Order.objects.select_for_update().select_related("event").get(pk=order.pk)
         if locked.status != S.AWAITING_PAYMENT:
             raise PaymentError("Only orders awaiting payment can be marked as paid.", code="not_payable")
-        if capacity.order_hold_lapsed(locked, now) and not capacity.order_fits(locked, now):
-            raise PaymentError("The hold on this order's seats ran out and they have been taken since, so the "
-                               "payment was not recorded. Cancel the order, or raise the capacity first.",
-                               code="hold_lapsed")
+        now = timezone.now()  # after the locks
+        capacity.order_still_fits_check(locked, now)
         payment = Payment.objects.create(order=locked, provider="offline", amount=locked.total - locked.paid,
                                          currency=locked.currency, provider_reference="", status=P.SUCCEEDED,
                                          settled_at=now)
@@ -93,7 +91,6 @@ def payment_apply(*, payment: Payment, status: ProviderStatus, source: str, acto
     Success → amount and currency checked against the order (mismatch: order held for review) →
     order confirmed; after the hold expired: confirmed if the seats are still free (re-checked under
     the quota locks), else refunded automatically; an order already paid or cancelled: refunded."""
-    now = timezone.now()
     refunds: list[int] = []
 
     def work() -> Outcome:
@@ -103,6 +100,7 @@ def payment_apply(*, payment: Payment, status: ProviderStatus, source: str, acto
             capacity.order_seats_lock(order_id)
         order = Order.objects.select_for_update().select_related("event").get(pk=order_id)
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        now = timezone.now()  # after the locks: a hold that lapsed while waiting for them has lapsed
         before = payment_snapshot(locked)
         if status.state == P.SUCCEEDED:
             result = _succeeded(order, locked, status, now, source, actor, request, refunds)
@@ -138,19 +136,21 @@ def _succeeded(order, payment, status, now, source, actor, request, refunds: lis
     mismatch = (status.amount is not None and status.amount != payment.amount) or \
         (status.currency and status.currency.upper() != payment.currency.upper()) or \
         payment.currency.upper() != order.currency.upper() or payment.amount != order.total - order.paid
-    if mismatch and order.status in (S.AWAITING_PAYMENT, S.EXPIRED):
+    # Waiting for this payment, and its seats still its own (or, its hold lapsed, still free): a
+    # payment held for review keeps the seats, so it must not take seats someone else holds now.
+    payable = order.status in (S.AWAITING_PAYMENT, S.EXPIRED)
+    late = payable and capacity.order_hold_lapsed(order, now)
+    seated = payable and (not late or capacity.order_fits(order, now))
+    if mismatch and seated:
         payment.status = P.HELD
         payment.failure_message = (f"Received {status.amount} {status.currency}, expected "
                                    f"{order.total - order.paid} {order.currency}.")[:500]
         order_hold_locked(order, reason=payment.failure_message, actor=actor, request=request)
         return "held for review: amount or currency does not match the order"
     payment.status = P.SUCCEEDED
-    if order.status in (S.AWAITING_PAYMENT, S.EXPIRED):
-        late = capacity.order_hold_lapsed(order, now)
-        if not late or capacity.order_fits(order, now):
-            order_paid_confirm_locked(order, amount=payment.amount, now=now, actor=actor, request=request,
-                                      source=source)
-            return "late payment: seats still free, order confirmed" if late else "order confirmed"
+    if seated:
+        order_paid_confirm_locked(order, amount=payment.amount, now=now, actor=actor, request=request, source=source)
+        return "late payment: seats still free, order confirmed" if late else "order confirmed"
     reason = {S.EXPIRED: "Paid after the reservation expired and the seats were taken.",
               S.AWAITING_PAYMENT: "Paid after the reservation expired and the seats were taken.",
               S.ON_HOLD: "Paid while the order was held for review."}.get(

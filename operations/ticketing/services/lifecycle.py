@@ -185,7 +185,7 @@ def _locked(order: Order) -> Order:
     return Order.objects.select_for_update().select_related("event").get(pk=order.pk)
 
 
-def _locked_with_seats(order: Order, now) -> Order:
+def _locked_with_seats(order: Order) -> Order:
     """The order locked after the quotas and sessions it counts against (the lock order), so that a
     hold that lapsed can be re-checked before the order moves on."""
     capacity.order_seats_lock(order.pk)
@@ -195,20 +195,20 @@ def _locked_with_seats(order: Order, now) -> Order:
 def order_approve(*, order: Order, actor, request=None, now=None) -> Order:
     """Approve a registration: free → confirmed (tickets issued), paid → awaiting payment. When the
     approval hold ran out, only while its seats are still free (OrderError hold_lapsed)."""
-    now = now or timezone.now()
 
     def work() -> Order:
-        locked = _locked_with_seats(order, now)
+        locked = _locked_with_seats(order)
+        at = now or timezone.now()  # after the locks: a hold that lapsed while waiting for them has lapsed
         if locked.status != S.AWAITING_APPROVAL:
             raise OrderError("Only registrations awaiting approval can be approved.", code="invalid_transition")
-        capacity.order_still_fits_check(locked, now)
+        capacity.order_still_fits_check(locked, at)
         before = order_snapshot(locked)
         if locked.total > 0:
             _move(locked, S.AWAITING_PAYMENT)
-            locked.expires_at = now + timedelta(days=locked.event.offline_payment_days)
+            locked.expires_at = at + timedelta(days=locked.event.offline_payment_days)
             kind = "awaiting_payment"
         else:
-            _confirm(locked, now)
+            _confirm(locked, at)
             kind = "confirmed"
         locked.save()
         audit_record("order.approved", actor=actor, target=locked, before=before, after=order_snapshot(locked),
@@ -242,16 +242,16 @@ def order_reject(*, order: Order, actor, reason: str, request=None) -> Order:
 def order_mark_paid(*, order: Order, actor, request=None, now=None) -> Order:
     """Record an offline payment of the full amount and confirm the order. When its payment hold
     ran out, only while its seats are still free (OrderError hold_lapsed)."""
-    now = now or timezone.now()
 
     def work() -> Order:
-        locked = _locked_with_seats(order, now)
+        locked = _locked_with_seats(order)
+        at = now or timezone.now()  # after the locks
         if locked.status != S.AWAITING_PAYMENT:
             raise OrderError("Only orders awaiting payment can be marked as paid.", code="invalid_transition")
-        capacity.order_still_fits_check(locked, now)
+        capacity.order_still_fits_check(locked, at)
         before = order_snapshot(locked)
         locked.paid = locked.total
-        _confirm(locked, now)
+        _confirm(locked, at)
         locked.save()
         audit_record("order.paid_offline", actor=actor, target=locked, before=before, after=order_snapshot(locked),
                      request=request)

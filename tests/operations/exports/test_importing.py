@@ -68,6 +68,19 @@ def test_import_creates_confirmed_tickets_with_answers_and_reimport_creates_noth
     assert entry.after["rows"] == 2 and entry.after["created"] == 0
 
 
+def test_imported_and_migrated_orders_are_not_emailed_by_the_tickets_catch_up(summit):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from operations.ticketing.services.lifecycle import order_emails_catch_up
+
+    import_apply(event=summit["event"], content=GOOD, filename="people.csv", complimentary=False)
+    legacy_apply(content=LEGACY, filename="old.csv")
+    assert not Order.objects.filter(tickets_emailed_at__isnull=True).exists()
+    assert order_emails_catch_up(now=timezone.now() + timedelta(minutes=10)) == 0
+
+
 def test_a_file_larger_than_the_remaining_capacity_is_refused_whole(summit):
     rows = "".join(f"p{i}@example.com,Person {i}\n" for i in range(4))
     content = f"email,name\n{rows}".encode()

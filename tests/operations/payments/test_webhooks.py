@@ -196,6 +196,20 @@ def test_payment_after_the_hold_ran_out_before_the_sweep_with_the_seat_taken_is_
     assert Refund.objects.get(order=order).automatic
 
 
+def test_a_wrong_amount_paid_after_the_hold_ran_out_and_the_seat_was_taken_is_refunded_not_held(
+        alpha, post, stripe_keys, django_capture_on_commit_callbacks):
+    order, payment = _opened(seats=1)
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    order_reserve(event=order.event, items=[Item(order.positions.get().ticket_type_id, 1)])  # the seat is gone
+    _pay_at_provider(payment, stripe_keys)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(_succeeded(payment, amount=payment.amount - 1))
+    assert response.json()["result"].startswith("refunded automatically")
+    order.refresh_from_db()
+    assert order.status == Order.Status.AWAITING_PAYMENT  # not on hold: it would hold a seat someone else has
+    assert Refund.objects.get(order=order).automatic
+
+
 def test_refund_made_in_the_stripe_dashboard_is_recorded(alpha, post):
     order, payment = _opened(currency="USD", price="55.00")
     post(_succeeded(payment))
