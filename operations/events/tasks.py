@@ -1,7 +1,11 @@
 """Celery entry points for events."""
 
+import logging
+
 from celery import shared_task
 from django_tenants.utils import schema_context
+
+log = logging.getLogger(__name__)
 
 
 @shared_task
@@ -13,6 +17,9 @@ def events_progress_all_organizations() -> int:
 
     moved = 0
     for schema in Organization.objects.real().filter(is_active=True).values_list("schema_name", flat=True):
-        with schema_context(schema):
-            moved += events_progress()
+        try:
+            with schema_context(schema):
+                moved += events_progress()
+        except Exception:  # noqa: BLE001 - one organization's failure must not hold back the others
+            log.exception("events of %s could not move on", schema)
     return moved

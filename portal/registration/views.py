@@ -61,16 +61,14 @@ def _order(secret: str) -> Order:
     return order
 
 
-def _unlocked_offers(event: Event, code: str) -> list[dict]:
-    """Hidden types a promo code unlocks, shown with the visible ones."""
-    code = (code or "").strip().upper()
-    if not code:
+def _unlocked_offers(event: Event, promo) -> list[dict]:
+    """Hidden types a usable promo code unlocks, shown with the visible ones."""
+    if promo is None:
         return []
-    types = TicketType.objects.filter(event=event, is_active=True, unlocked_by__code=code,
-                                      unlocked_by__is_active=True).exclude(visibility=TicketType.Visibility.VISIBLE)
     now = timezone.now()
     is_open = event.registration_is_open(now)
-    return [ticket_type_offer(t, event=event, remaining=None, is_open=is_open, now=now) for t in types]
+    return [ticket_type_offer(t, event=event, remaining=None, is_open=is_open, now=now) for t in promo.unlocks.all()
+            if t.is_active and t.visibility != TicketType.Visibility.VISIBLE]
 
 
 def _one_step(event, offers: list[dict]) -> bool:
@@ -87,7 +85,8 @@ def _choose_page(request, event, *, status=200, error=None, data=None, buyer=Non
     page says what the code does, keeping what was entered. A code in the query string (a link in
     a newsletter) is applied the same way."""
     promo = (data or request.GET).get("promo_code", "") if data is not None or "promo_code" in request.GET else ""
-    offers = ticket_type_offers(event=event, listed=listed, now=now) + _unlocked_offers(event, promo)
+    usable = promo_code_usable(event=event, code=promo) if promo else None
+    offers = ticket_type_offers(event=event, listed=listed, now=now) + _unlocked_offers(event, usable)
     one_step = _one_step(event, offers)
     quantities = {}
     if data is not None:
@@ -107,7 +106,7 @@ def _choose_page(request, event, *, status=200, error=None, data=None, buyer=Non
         "full_sessions": [s for s in sessions if s.is_full and s.has_waiting_list],
         "promo_code": promo, "error": error, "open": event.registration_is_open(timezone.now()),
         # A code applied from the ticket page (GET): what it does, or that it does nothing.
-        "promo": promo_code_usable(event=event, code=promo) if promo and (data is None or promo_apply) else None,
+        "promo": usable if data is None or promo_apply else None,
         "promo_checked": bool(promo) and (data is None or promo_apply),
         # Sold out: nothing left to choose and something sold out (not merely a sale yet to open).
         "sold_out": bool(offers) and not any(o["available"] for o in offers) and any(o["waiting_list"] for o in offers),

@@ -336,6 +336,27 @@ def test_a_completed_events_ticket_page_says_registration_is_closed_and_refuses_
     assert _nothing_written()
 
 
+def test_a_completed_event_takes_no_one_on_its_waiting_list(shop):
+    from operations.ticketing.models import WaitingListEntry
+
+    shop["event"].status = Event.Status.COMPLETED
+    shop["event"].save()
+    response = shop["client"].post("/register/summit/waiting-list/", {"email": "late@example.com", "name": "L"})
+    assert response.status_code == 400 and response.context["error"].code == "sale_closed"
+    assert not WaitingListEntry.objects.exists()
+
+
+def test_a_used_up_code_unlocks_nothing(shop):
+    secret = ticket_type_make(shop["event"], name="Secret VIP", price="0", seats=5,
+                              visibility=TicketType.Visibility.HIDDEN)
+    promo = PromoCode.objects.create(event=shop["event"], code="VIP", value=Decimal(0), max_uses=1)
+    promo.unlocks.add(secret)
+    assert "Secret VIP" in shop["client"].get("/register/summit/?promo_code=vip").content.decode()
+    PromoCode.objects.filter(pk=promo.pk).update(used_count=1)
+    page = shop["client"].get("/register/summit/?promo_code=vip").content.decode()
+    assert "Secret VIP" not in page and "not valid" in page
+
+
 def _cv_question(shop):
     from cms.models.registration import RegistrationForm, RegistrationQuestion
 

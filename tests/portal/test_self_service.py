@@ -250,6 +250,13 @@ def test_an_answer_hidden_by_a_changed_condition_is_dropped(asked):
     assert _values(order) == {travel: "Inside the country"}
 
 
+def test_a_reservation_not_yet_submitted_has_its_answers_asked_on_the_details_page_only(asked):
+    order = order_reserve(event=asked["event"], items=[Item(asked["free"].pk, 1)])
+    with pytest.raises(attendees.OrderError) as refused:
+        attendees.position_answers_change(position=order.positions.get(), answers={}, actor=None)
+    assert refused.value.code == "invalid_transition"
+
+
 def test_answers_cannot_be_changed_after_the_edit_deadline(asked):
     travel = asked["travel"].clean_name
     order = _answered(asked, {travel: "Inside the country"})

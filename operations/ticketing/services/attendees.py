@@ -93,6 +93,8 @@ def position_answers_change(*, position: OrderPosition, answers: dict, keep: Ite
         position = _position_locked(position, by_attendee=by_attendee, now=now,
                                     late="Answers can no longer be changed online.")
         _active_check(position)
+        if position.order.status == Order.Status.PENDING:  # the details page still asks them
+            raise OrderError("Answer the questions when you complete your registration.", code="invalid_transition")
         before = dict(position.answers or {})
         after = dict(answers)
         for name in keep:

@@ -18,7 +18,10 @@ OFFER_HOURS = 24
 def waiting_list_join(*, event: Event, email: str, name: str = "", ticket_type_id: int | None = None,
                       session_id: int | None = None, request=None) -> WaitingListEntry:
     """Add a person once per event, or once per session of it (a second join returns the open
-    entry). Raises OrderError(email_invalid, ticket_type_unknown, session_unknown)."""
+    entry). Raises OrderError(sale_closed: registration is not open, so no seat could ever be
+    offered; email_invalid, ticket_type_unknown, session_unknown)."""
+    if not event.registration_is_open(timezone.now()):
+        raise OrderError("Registration for this event is closed, so there is no waiting list.", code="sale_closed")
     email = (email or "").strip().lower()
     try:
         validate_email(email)

@@ -57,3 +57,23 @@ def test_the_beat_fans_out_over_organizations_every_few_minutes(org_a, org_b, in
     with in_schema(org_b):
         event.refresh_from_db()
         assert event.status == S.ONGOING
+
+
+def test_an_event_that_cannot_move_does_not_hold_back_the_others(org_a, in_schema, monkeypatch):
+    from operations.events import progress
+
+    with in_schema(org_a):
+        past = timezone.now() - timedelta(hours=1)
+        stuck, other = event_make(slug="stuck", starts_at=past), event_make(slug="other", starts_at=past)
+        real = progress.audit_record
+
+        def failing(action, *, target, **kwargs):
+            if target.pk == stuck.pk:
+                raise RuntimeError("audit store down")
+            return real(action, target=target, **kwargs)
+
+        monkeypatch.setattr(progress, "audit_record", failing)
+        assert events_progress() == 1
+        stuck.refresh_from_db()
+        other.refresh_from_db()
+        assert (stuck.status, other.status) == (S.PUBLISHED, S.ONGOING)
