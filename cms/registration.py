@@ -10,11 +10,9 @@ when the condition does not hold.
 
 import datetime as dt
 import decimal
-import secrets
 from pathlib import PurePath
 
 from django import forms
-from django.core.files.storage import default_storage
 from django.core.validators import RegexValidator
 from django.db import connection
 from django.db.models import Q
@@ -87,29 +85,20 @@ def answers_snapshot(questions, cleaned_data: dict) -> dict:
     return snapshot
 
 
-UPLOADS_FOLDER = "registration/answers"
-
-
 def answer_files_store(questions, cleaned_data: dict, snapshot: dict) -> list[str]:
-    """Keep the files uploaded as answers: each is saved in the organization's media (default
-    storage) under a folder nobody can guess, and its stored name is noted in ``snapshot`` as
-    "file" beside the name it was uploaded under. Returns the stored names, for
-    answer_files_remove when the registration they belong to is then refused."""
+    """Keep the files uploaded as answers (privately: operations.ticketing.answer_files) and note
+    each stored name in ``snapshot`` as "file" beside the name it was uploaded under. Returns the
+    stored names, for answer_files_delete when the registration they belong to is then refused."""
+    from operations.ticketing.answer_files import answer_file_save
+
     stored = []
     for question in questions:
         upload = cleaned_data.get(question.clean_name)
         if question.clean_name not in snapshot or not (hasattr(upload, "read") and hasattr(upload, "name")):
             continue
-        name = PurePath(upload.name or "upload").name[-100:]
-        path = default_storage.save(f"{UPLOADS_FOLDER}/{secrets.token_urlsafe(18)}/{name}", upload)
-        snapshot[question.clean_name]["file"] = path
+        snapshot[question.clean_name]["file"] = path = answer_file_save(upload)
         stored.append(path)
     return stored
-
-
-def answer_files_remove(paths) -> None:
-    for path in paths:
-        default_storage.delete(path)
 
 
 class RegistrationAnswersForm(forms.Form):

@@ -8,7 +8,6 @@ from pathlib import PurePath
 from django.contrib import messages
 from django.core import serializers
 from django.core.paginator import Paginator
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -24,6 +23,7 @@ from operations.events.services import event_clone
 from operations.audit.models import AuditEntry
 from operations.audit.services import audit_record
 from operations.events.models import Event
+from operations.ticketing.answer_files import answer_files_storage
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, OrderPosition, TicketType
 from operations.ticketing.selectors import order_search
@@ -291,9 +291,10 @@ def order_answer_file(request, order_id: int, position_id: int, question: str):
     _guard(request, VIEW)
     position = get_object_or_404(OrderPosition, pk=position_id, order_id=order_id)
     path = (position.answers.get(question) or {}).get("file") if isinstance(position.answers, dict) else None
-    if not path or not default_storage.exists(path):
+    storage = answer_files_storage()
+    if not path or not storage.exists(path):
         raise Http404("No file was kept for this answer.")
-    response = FileResponse(default_storage.open(path), as_attachment=True, filename=PurePath(path).name)
+    response = FileResponse(storage.open(path), as_attachment=True, filename=PurePath(path).name)
     response["Cache-Control"] = "private, no-store"
     return response
 

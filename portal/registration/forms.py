@@ -165,9 +165,6 @@ def answer_files_store(questions, cleaned_data, snapshot) -> list[str]:
     return cms_registration.answer_files_store(questions, cleaned_data, snapshot)
 
 
-def answer_files_remove(paths) -> None:
-    if cms_registration is not None:
-        cms_registration.answer_files_remove(paths)
 
 
 def uploads_check(files) -> None:

@@ -28,6 +28,7 @@ from operations.payments.models import Payment
 from operations.payments.services.accounts import stripe_credentials, stripe_js_url
 from operations.payments.services.payments import payment_card_confirm, payment_refresh, payment_start
 from operations.payments.services.refunds import order_cancel_refunding
+from operations.ticketing.answer_files import answer_files_delete
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, TicketType
 from operations.ticketing.queries import event_by_slug, event_with_listed_types, positions_with_types
@@ -256,7 +257,7 @@ def details(request, secret: str):
                                phone=buyer.cleaned_data["phone"], attendees=people,
                                payment_method=request.POST.get("payment_method", ""), request=request)
     except Exception as error:
-        forms.answer_files_remove(stored)  # the registration was refused: its files are not kept
+        answer_files_delete(stored)  # the registration was refused: its files are not kept
         if not isinstance(error, OrderError):
             raise
         if error.code == "already_submitted":
@@ -478,7 +479,7 @@ def order_attendee_answers(request, secret: str, position_id: int):
     try:
         position_answers_change(position=position, answers=answers, keep=keep, by_attendee=True, request=request)
     except Exception as error:
-        forms.answer_files_remove(stored)  # refused: the files just sent are not kept
+        answer_files_delete(stored)  # refused: the files just sent are not kept
         if not isinstance(error, OrderError):
             raise
         return order_page(request, secret, error=error)

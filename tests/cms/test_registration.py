@@ -164,10 +164,11 @@ def test_a_good_upload_is_recorded_by_file_name(event, ask):
     assert answers_snapshot(questions, form.cleaned_data)["cv"]["value"] == "portfolio.png"
 
 
-def test_an_uploaded_answer_is_kept_in_the_organizations_media_under_an_unguessable_folder(event, ask):
-    from django.core.files.storage import default_storage
+def test_an_uploaded_answer_is_kept_privately_per_organization_under_an_unguessable_folder(event, ask, settings):
+    from django.db import connection
 
-    from cms.registration import answer_files_remove, answer_files_store
+    from cms.registration import answer_files_store
+    from operations.ticketing.answer_files import answer_files_delete, answer_files_storage
 
     ask("CV", FieldType.FILE, allowed_extensions="pdf,png", max_upload_mb=1)
     questions, form = submit(event, {}, {"cv": [SimpleUploadedFile("../../portfolio.png", PNG)]})
@@ -175,12 +176,15 @@ def test_an_uploaded_answer_is_kept_in_the_organizations_media_under_an_unguessa
     snapshot = answers_snapshot(questions, form.cleaned_data)
     stored = answer_files_store(questions, form.cleaned_data, snapshot)
     path = snapshot["cv"]["file"]
-    assert stored == [path] and path.startswith("registration/answers/") and path.endswith("/portfolio.png")
-    assert len(path.split("/")[2]) >= 24  # the folder: 18 random bytes
-    with default_storage.open(path) as kept:
+    assert stored == [path] and path.endswith("/portfolio.png") and len(path.split("/")[0]) >= 24
+    storage = answer_files_storage()
+    location = storage.path(path)
+    assert location.startswith(str(answer_files_storage(connection.schema_name).location))
+    assert not location.startswith(str(settings.MEDIA_ROOT))  # no media route can serve it
+    with storage.open(path) as kept:
         assert kept.read() == PNG
-    answer_files_remove(stored)
-    assert not default_storage.exists(path)
+    answer_files_delete(stored)
+    assert not storage.exists(path)
 
 
 # --- conditions ---------------------------------------------------------------------------------------

@@ -371,7 +371,7 @@ def _cv():
 
 
 def test_an_uploaded_answer_is_kept_with_the_order(shop):
-    from django.core.files.storage import default_storage
+    from operations.ticketing.answer_files import answer_files_storage
 
     question = _cv_question(shop)
     order = _reserve(shop, quantity=1)
@@ -380,12 +380,12 @@ def test_an_uploaded_answer_is_kept_with_the_order(shop):
     assert done.status_code == 302
     answer = order.positions.get().answers[question.clean_name]
     assert answer["value"] == "cv.pdf"
-    with default_storage.open(answer["file"]) as kept:
+    with answer_files_storage().open(answer["file"]) as kept:
         assert kept.read() == b"%PDF-1.4 my career"
 
 
 def test_the_files_of_a_refused_registration_are_not_kept(shop, monkeypatch):
-    from django.core.files.storage import default_storage
+    from operations.ticketing.answer_files import answer_files_storage
 
     from cms import registration
 
@@ -397,7 +397,7 @@ def test_the_files_of_a_refused_registration_are_not_kept(shop, monkeypatch):
     response = shop["client"].post(f"/register/order/{order.secret}/details/",
                                    _details_data(count=1, **{f"a1-q-{question.clean_name}": _cv()}))
     assert response.status_code == 410
-    assert stored and not any(default_storage.exists(path) for path in stored)
+    assert stored and not any(answer_files_storage().exists(path) for path in stored)
 
 
 def test_attendee_transfers_a_ticket_before_the_deadline_and_the_old_code_is_revoked(shop):

@@ -281,7 +281,7 @@ def cv(shop):
 
 def test_a_stored_upload_stays_unless_a_new_file_is_sent_and_a_replaced_one_is_deleted(
         cv, django_capture_on_commit_callbacks):
-    from django.core.files.storage import default_storage
+    from operations.ticketing.answer_files import answer_files_storage
 
     name = cv["cv"].clean_name
     order = _answered(cv, {name: _pdf()})
@@ -293,13 +293,13 @@ def test_a_stored_upload_stays_unless_a_new_file_is_sent_and_a_replaced_one_is_d
         assert _change_answers(cv, order, {name: _pdf(b"%PDF-1.7 newer", "cv-2026.pdf")}).status_code == 302
     answer = order.positions.get().answers[name]
     assert answer["value"] == "cv-2026.pdf" and answer["file"] != first
-    with default_storage.open(answer["file"]) as kept:
+    with answer_files_storage().open(answer["file"]) as kept:
         assert kept.read() == b"%PDF-1.7 newer"
-    assert not default_storage.exists(first)
+    assert not answer_files_storage().exists(first)
 
 
 def test_a_bad_upload_is_refused_and_the_stored_file_stays(cv):
-    from django.core.files.storage import default_storage
+    from operations.ticketing.answer_files import answer_files_storage
 
     name = cv["cv"].clean_name
     order = _answered(cv, {name: _pdf()})
@@ -308,11 +308,11 @@ def test_a_bad_upload_is_refused_and_the_stored_file_stays(cv):
     assert fake.status_code == 400 and "is not a valid PDF file" in fake.content.decode()
     big = _change_answers(cv, order, {name: _pdf(b"%PDF" + b"x" * (5 * 1024 * 1024))})
     assert big.status_code == 413 and big.context["error"].code == "upload_too_large"
-    assert order.positions.get().answers == before and default_storage.exists(before[name]["file"])
+    assert order.positions.get().answers == before and answer_files_storage().exists(before[name]["file"])
 
 
 def test_the_files_of_a_refused_answers_change_are_not_kept(cv, monkeypatch):
-    from django.core.files.storage import default_storage
+    from operations.ticketing.answer_files import answer_files_storage
 
     from cms import registration
 
@@ -325,7 +325,7 @@ def test_the_files_of_a_refused_answers_change_are_not_kept(cv, monkeypatch):
     order.save(update_fields=["status"])
     response = _change_answers(cv, order, {name: _pdf(b"%PDF-1.7 newer")})
     assert response.status_code == 400 and response.context["error"].code == "invalid_transition"
-    assert stored and not any(default_storage.exists(path) for path in stored)
+    assert stored and not any(answer_files_storage().exists(path) for path in stored)
 
 
 # --- Cancelling, after a confirmation ----------------------------------------------------------

@@ -2,11 +2,9 @@
 
 import logging
 from collections.abc import Iterable
-from functools import partial
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +12,7 @@ from redis.exceptions import RedisError
 
 from operations.audit.services import audit_record
 from operations.core.queue import after_commit
+from operations.ticketing.answer_files import answer_files_delete_after_commit
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, OrderPosition, Ticket
 
@@ -74,9 +73,6 @@ def _answer_files(answers: dict) -> set[str]:
     return {a["file"] for a in answers.values() if isinstance(a, dict) and a.get("file")}
 
 
-def _answer_files_delete(paths: list[str]) -> None:
-    for path in paths:
-        default_storage.delete(path)
 
 
 def position_answers_change(*, position: OrderPosition, answers: dict, keep: Iterable[str] = (), actor=None,
@@ -111,7 +107,7 @@ def position_answers_change(*, position: OrderPosition, answers: dict, keep: Ite
                      after={"position": position.pk, "answers": after, "by_attendee": by_attendee}, request=request)
         # Only once the new answers are committed: a rollback keeps the old files they point to.
         if dropped := sorted(_answer_files(before) - _answer_files(after)):
-            transaction.on_commit(partial(_answer_files_delete, dropped))
+            answer_files_delete_after_commit(dropped)
     return position
 
 
