@@ -9,6 +9,7 @@ from operations.checkin import admin_views
 from operations.checkin.models import CheckinList
 from operations.core.wagtail import PermissionMenuItem
 from operations.ticketing.admin_views import AuditedCreateView, AuditedDeleteView, AuditedEditView
+from operations.ticketing.models import TicketType
 
 
 class CheckinListViewSet(ModelViewSet):
@@ -27,6 +28,12 @@ class CheckinListViewSet(ModelViewSet):
     list_filter = ["event"]
     form_fields = ["event", "name", "all_ticket_types", "ticket_types", "sessions", "allow_exit", "allow_reentry",
                    "valid_from", "valid_until"]
+
+    def formfield_for_dbfield(self, db_field, **kwargs):
+        # A ticket type's label names its event: one query for the picker, not one per option.
+        if db_field.name == "ticket_types":
+            kwargs["queryset"] = TicketType.objects.select_related("event")
+        return super().formfield_for_dbfield(db_field, **kwargs)
 
 
 @hooks.register("register_admin_viewset")
