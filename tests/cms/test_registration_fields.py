@@ -73,3 +73,16 @@ def test_an_unbound_form_references_only_its_help_text(event):
     form = registration_form_class(questions_for(event=event))()
     page = _parse(render_to_string("cms/includes/registration_fields.html", {"form": form}))
     assert page.described == {"company": ["id_company_helptext"]} and "id_company_helptext" in page.ids
+
+
+def test_a_choice_question_is_a_group_named_by_its_legend_and_described_by_help_and_error(event):
+    _ask(event, "Travelling from", FieldType.RADIO, required=True, choices="Inside the country\nAbroad",
+         help_text="For the visa letter")
+    form = registration_form_class(questions_for(event=event))(prefix="a0-q", data={})
+    assert not form.is_valid()
+    html = render_to_string("cms/includes/registration_fields.html", {"form": form})
+    assert '<legend>Travelling from <span class="required" aria-hidden="true">*</span></legend>' in html
+    group = html[html.index("<fieldset"):html.index(">", html.index("<fieldset"))]
+    assert 'aria-describedby="id_a0-q-travelling_from_helptext id_a0-q-travelling_from_error"' in group
+    page = _parse(html)
+    assert {"id_a0-q-travelling_from_helptext", "id_a0-q-travelling_from_error"} <= set(page.ids)
