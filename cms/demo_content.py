@@ -214,3 +214,44 @@ def _event_blocks(*, site, page, event_slug, speakers, sponsors, venue, featured
     blocks.append({"type": "faq", "value": {"title": "Questions", "items": [
         {"question": q, "answer": a} for q, a in site.faq[:2]]}})
     return blocks
+
+
+# What the demo asks attendees when they register (the form builder): everyone, a conditional
+# follow-up, and one question for students only. Free-entry events ask nothing (one step).
+_DEMO_QUESTIONS = (
+    {"label": "Dietary needs", "help_text": "Vegetarian, vegan, halal, allergies … (optional)"},
+    {"label": "T-shirt size", "field_type": "dropdown", "choices": "XS\nS\nM\nL\nXL\nXXL"},
+    {"label": "Do you need an invitation letter for a visa?", "field_type": "radio", "required": True,
+     "choices": "No\nYes"},
+    {"label": "Passport number", "required": True, "help_text": "As printed in your passport, for the letter.",
+     "show_if": ("Do you need an invitation letter for a visa?", "Yes")},
+)
+
+
+def demo_questions_ensure(*, skip: set[str]) -> list[str]:
+    """Registration questions for every event of the current organization whose slug is not in
+    ``skip`` and that asks none yet. Idempotent. Returns what was added, for the summary."""
+    from operations.events.models import Event
+    from operations.ticketing.models import TicketType
+
+    from cms.models import RegistrationForm, RegistrationQuestion
+
+    added = []
+    for event in Event.objects.exclude(slug__in=skip):
+        form, _ = RegistrationForm.objects.get_or_create(event=event)
+        if form.questions.exists():
+            continue
+        names = {}
+        for order, spec in enumerate(_DEMO_QUESTIONS):
+            spec = dict(spec)
+            controller, value = spec.pop("show_if", (None, ""))
+            question = RegistrationQuestion(form=form, sort_order=order, show_if_question=names.get(controller, ""),
+                                            show_if_value=value, **spec)
+            question.save()
+            names[question.label] = question.clean_name
+        student = TicketType.objects.filter(event=event, name="Student").first()
+        if student is not None:
+            RegistrationQuestion(form=form, sort_order=len(_DEMO_QUESTIONS), label="Student ID number", required=True,
+                                 help_text="Bring the card to the entrance.", ticket_type_id=student.pk).save()
+        added.append(f"questions for {event.slug}")
+    return added

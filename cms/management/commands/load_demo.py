@@ -19,10 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from operations.ticketing.demo import demo_ticketing_load
+from operations.ticketing.demo import FREE_ENTRY, demo_ticketing_load
 from wagtail.models import Site
 
-from cms.demo_content import site_dress
+from cms.demo_content import demo_questions_ensure, site_dress
 from cms.models import Branding, EventPage, HomePage
 from cms.setup import workflow_ensure
 from operations.accounts.models import User
@@ -369,8 +369,11 @@ class Command(BaseCommand):
                 raise CommandError(f"{spec.slug}: {error.message} [{error.code}]") from None
             with schema_context(organization.schema_name), transaction.atomic():
                 changes += _site_fill(organization=organization, spec=spec, now=now)
-            # Ticket types, quotas, sessions, promo codes and a few orders for every event.
+            # Ticket types, quotas, sessions, promo codes and a few orders for every event, then
+            # the questions attendees answer (one for students only: after the ticket types).
             demo_ticketing_load(organization)
+            with schema_context(organization.schema_name), transaction.atomic():
+                changes += demo_questions_ensure(skip=FREE_ENTRY)
             self._report(spec.slug, changes)
         self._report("accounts", _accounts_ensure(password=password))
 
