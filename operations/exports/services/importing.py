@@ -207,7 +207,7 @@ def _orders_create(event: Event, rows: list[Row], *, complimentary: bool, now) -
         price = Decimal(0) if complimentary else row.ticket_type.price
         prices.append(price)
         orders.append(Order(
-            event=event, code=order_code_new(now), idempotency_key=row.key, status=Order.Status.CONFIRMED,
+            event=event, code=order_code_new(now, event), idempotency_key=row.key, status=Order.Status.CONFIRMED,
             payment_method=Order.PaymentMethod.FREE if not price else Order.PaymentMethod.OFFLINE,
             email=row.email, name=row.name, phone=row.phone, currency=event.currency, subtotal=price, total=price,
             # Imported rows are confirmed as they stand: the tickets catch-up sweep e-mails no one.

@@ -158,7 +158,7 @@ def legacy_apply(*, content: bytes, filename: str, actor=None, request=None) -> 
                                                             visibility=TicketType.Visibility.HIDDEN)
                 types[(event.pk, r["ticket_type"])] = ticket_type
             order = Order.objects.create(
-                event=event, code=order_code_new(r["registered"]), idempotency_key=r["key"], status=r["status"],
+                event=event, code=order_code_new(r["registered"], event), idempotency_key=r["key"], status=r["status"],
                 payment_method=Order.PaymentMethod.FREE if not r["price"] else Order.PaymentMethod.OFFLINE,
                 email=r["email"], name=r["name"], currency=event.currency, subtotal=r["price"], total=r["price"],
                 paid=r["paid"], created_at=r["registered"],

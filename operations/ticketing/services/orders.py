@@ -45,8 +45,10 @@ class Item:
     expected_price: Decimal | None = None  # what the buyer was shown; a mismatch is refused
 
 
-def order_code_new(now) -> str:
-    return f"REG-{now:%Y%m%d}-{''.join(secrets.choice(_CODE_ALPHABET) for _ in range(6))}"
+def order_code_new(now, event: Event) -> str:
+    """A confirmation number: the day of the order where the event takes place (what its
+    organizer and attendees call that day), and six characters drawn at random."""
+    return f"REG-{now.astimezone(event.tz):%Y%m%d}-{''.join(secrets.choice(_CODE_ALPHABET) for _ in range(6))}"
 
 
 def _promo_find(event: Event, code: str, now) -> PromoCode | None:
@@ -298,7 +300,7 @@ def _same_event(order: Order, event: Event) -> Order:
 def _order_new(*, event, now, idempotency_key, user, promo, hold_minutes, subtotal, discount, total) -> Order:
     """A pending order, not yet written."""
     return Order(
-        event=event, code=order_code_new(now), idempotency_key=idempotency_key or None,
+        event=event, code=order_code_new(now, event), idempotency_key=idempotency_key or None,
         currency=event.currency, promo_code=promo, created_at=now,
         expires_at=now + timedelta(minutes=hold_minutes),
         user=user if getattr(user, "is_authenticated", False) else None,

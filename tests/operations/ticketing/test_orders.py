@@ -72,8 +72,19 @@ def test_confirmation_number_and_secret_have_the_documented_shape(alpha):
     general = ticket_type_make(event)
     order = order_reserve(event=event, items=[Item(general.pk, 1)])
     prefix, day, suffix = order.code.split("-")
-    assert prefix == "REG" and day == timezone.now().strftime("%Y%m%d") and len(suffix) == 6
+    assert prefix == "REG" and day == timezone.now().astimezone(event.tz).strftime("%Y%m%d") and len(suffix) == 6
     assert len(order.secret) >= 32 and order.secret != order.code
+
+
+def test_the_confirmation_number_carries_the_day_where_the_event_takes_place():
+    import datetime as dt
+
+    from operations.events.models import Event
+    from operations.ticketing.services.orders import order_code_new
+
+    late_evening_in_utc = dt.datetime(2026, 11, 21, 22, 30, tzinfo=dt.timezone.utc)
+    assert order_code_new(late_evening_in_utc, Event(timezone="Asia/Seoul")).startswith("REG-20261122-")
+    assert order_code_new(late_evening_in_utc, Event(timezone="America/New_York")).startswith("REG-20261121-")
 
 
 def test_a_confirmation_number_already_taken_is_drawn_again_with_nothing_half_written(alpha, monkeypatch):
@@ -83,7 +94,7 @@ def test_a_confirmation_number_already_taken_is_drawn_again_with_nothing_half_wr
     general = ticket_type_make(event, seats=5)
     first = order_reserve(event=event, items=[Item(general.pk, 1)])
     drawn = iter([first.code, "REG-20990101-NEWONE"])
-    monkeypatch.setattr(orders, "order_code_new", lambda now: next(drawn))
+    monkeypatch.setattr(orders, "order_code_new", lambda now, event: next(drawn))
     second = order_reserve(event=event, items=[Item(general.pk, 2)])
     assert second.code == "REG-20990101-NEWONE"
     assert Order.objects.filter(event=event).count() == 2
