@@ -200,3 +200,18 @@ def test_more_dates_cost_one_query_whatever_the_series_size(org_a, in_schema, si
     assert len(small_main) == len(large_main) == len(alone) + 1, "\n".join(large_main)
     # Kept pages carry the section: a warm page in a series costs what any event page costs.
     assert len(warm_queries(client, "/large-main/")) == EVENT_PAGE_QUERIES
+
+
+def test_the_sitemap_lists_series_with_something_public_only(org_a, in_schema, site_client):
+    import xml.etree.ElementTree as ET
+
+    with in_schema(org_a):
+        summit = EventSeries.objects.create(name="Summit", slug="summit")
+        dated("summit-2031", series=summit, day=20)
+        quiet = EventSeries.objects.create(name="Quiet", slug="quiet")
+        dated("quiet-draft", series=quiet, day=21, status=S.DRAFT)
+    response = site_client(org_a).get("/sitemap.xml")
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    urls = {loc.text for loc in ET.fromstring(response.content).findall("s:url/s:loc", ns)}
+    assert "http://alpha.localhost/series/summit/" in urls and not any("/series/quiet/" in url for url in urls)
+    assert "http://alpha.localhost/summit-2031/" in urls  # Wagtail's pages are still there
