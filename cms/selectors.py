@@ -51,10 +51,12 @@ def event_listing(*, when: str, category: str, format: str) -> dict:
             "formats": Event.Format.choices, "format": format}
 
 
-# What visitors may see of a series: "more dates" are published or ongoing, "past" completed ones.
+# What visitors may see of a series: "more dates" are published, ongoing or cancelled ones (shown
+# as cancelled: people who planned for a date learn it is off, as on the event listings), "past"
+# completed ones.
 # Grouped by status, not by the clock, so a kept render (cms.page_cache) never misfiles a date: the
 # status moves with a save (operations.events.progress), and every save retires kept pages.
-SERIES_UPCOMING_STATUSES = (Event.Status.PUBLISHED, Event.Status.ONGOING)
+SERIES_UPCOMING_STATUSES = (Event.Status.PUBLISHED, Event.Status.ONGOING, Event.Status.CANCELLED)
 SERIES_PAST_STATUSES = (Event.Status.COMPLETED,)
 
 
@@ -106,7 +108,9 @@ def series_dates(*, series_id: int | None = None, series_slug: str | None = None
 
     def dated(event: Event) -> SeriesDate:
         url = _page_url(event.page_url_path, roots) if event.page_url_path else ""
-        return SeriesDate(event=event, url=url or registration_url(event=event))
+        if not url and event.status != Event.Status.CANCELLED:  # a cancelled event takes no registrations
+            url = registration_url(event=event)
+        return SeriesDate(event=event, url=url)
 
     rows.sort(key=lambda e: (e.starts_at, e.pk))
     return SeriesDates(

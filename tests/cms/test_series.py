@@ -55,7 +55,9 @@ def test_more_dates_lists_the_series_other_public_events_only(org_a, in_schema, 
     assert "More dates in Seoul Python Meetup" in shown
     assert '<a href="/may/">May</a>' in shown and '<a href="/register/june/">June</a>' in shown
     assert "Now" in shown and "Happening now" in shown
-    for hidden in ("Main", "Draft", "Called-Off", "Archived", "Elsewhere", "Unlisted", "Private", "Past dates"):
+    # A cancelled date is shown as cancelled (people who planned for it learn it is off).
+    assert '<a href="/called-off/">Called-Off</a> <span class="badge badge-alert">Cancelled</span>' in shown
+    for hidden in ("Main", "Draft", "Archived", "Elsewhere", "Unlisted", "Private", "Past dates"):
         assert hidden not in shown, hidden
     # Soonest first, each with a machine-readable time in the event's zone.
     assert shown.index(">Now</a>") < shown.index(">May</a>") < shown.index(">June</a>")
@@ -215,3 +217,12 @@ def test_the_sitemap_lists_series_with_something_public_only(org_a, in_schema, s
     urls = {loc.text for loc in ET.fromstring(response.content).findall("s:url/s:loc", ns)}
     assert "http://alpha.localhost/series/summit/" in urls and not any("/series/quiet/" in url for url in urls)
     assert "http://alpha.localhost/summit-2031/" in urls  # Wagtail's pages are still there
+
+
+def test_a_cancelled_date_without_a_page_is_not_linked_to_a_registration(org_a, in_schema, site_client):
+    with in_schema(org_a):
+        meetup = EventSeries.objects.create(name="Meetup", slug="meetup")
+        dated("off", series=meetup, day=21, status=S.CANCELLED, page=False)
+        dated("main", series=meetup, day=2)
+    shown = section(site_client(org_a).get("/main/").text)
+    assert "Off" in shown and "Cancelled" in shown and "/register/off/" not in shown
