@@ -10,7 +10,7 @@ app = CeleryApp("tessera")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.conf.beat_schedule = {
-    # Periodic work fans out over organizations explicitly (see operations.core.tasks).
+    # Periodic work fans out over organizations explicitly (operations.organizations.selectors.in_each_organization).
     "ticketing-expire-reservations": {  # ticketing: expire holds, release seats, notify waiting lists
         "task": "operations.ticketing.tasks.orders_expire_all_organizations",
         "schedule": 60.0,

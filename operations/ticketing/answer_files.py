@@ -5,6 +5,7 @@ organization and under a folder name nobody can guess. Staff download them throu
 
 import secrets
 import shutil
+from contextlib import contextmanager
 from pathlib import Path, PurePath
 
 from django.conf import settings
@@ -32,6 +33,17 @@ def answer_files_delete(names) -> None:
     storage = answer_files_storage()
     for name in names:
         storage.delete(name)
+
+
+@contextmanager
+def answer_files_dropped_on_error(names):
+    """Delete the files ``names`` when the block raises: the change that was to keep them was
+    refused (or failed), so nothing points at them."""
+    try:
+        yield
+    except BaseException:
+        answer_files_delete(names)
+        raise
 
 
 def answer_files_delete_after_commit(names) -> None:

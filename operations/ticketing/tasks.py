@@ -49,26 +49,24 @@ def order_email_send(*, order_id: int, kind: str) -> None:
     if kind == "confirmed" and order.tickets_emailed_at is not None:
         return  # sent already
     organization = _organization()
-    order_url = organization.url(f"/register/order/{order.secret}/") if hasattr(organization, "url") else ""
+    order_url = _url(organization, f"/register/order/{order.secret}/")
     context = {"order": order, "event": order.event, "kind": kind, "organization": organization,
                "order_url": order_url, "positions": order.positions.select_related("ticket_type"),
                "calendar": calendar_links(order), "platform_name": settings.PLATFORM_NAME}
-    subject = SUBJECTS.get(kind, SUBJECTS["resend"]).format(event=order.event.name, code=order.code)
-    message = EmailMultiAlternatives(subject=subject, body=render_to_string("ticketing/email/order.txt", context),
-                                     to=[order.email])
-    message.attach_alternative(render_to_string("ticketing/email/order.html", context), "text/html")
+    attachments = []
     if order.status == Order.Status.CONFIRMED and kind in ("confirmed", "resend"):
-        pdf = tickets_pdf(order, organization_name=getattr(organization, "display_name", ""))
-        message.attach(f"tickets-{order.code}.pdf", pdf, "application/pdf")
-        message.attach(f"{order.code}.ics", order_ics(order, url=order_url), "text/calendar")
         from operations.invoicing.services.receipts import receipt_attachment
 
+        pdf = tickets_pdf(order, organization_name=getattr(organization, "display_name", ""))
+        attachments += [(f"tickets-{order.code}.pdf", pdf, "application/pdf"),
+                        (f"{order.code}.ics", order_ics(order, url=order_url), "text/calendar")]
         if receipt := receipt_attachment(order):  # none for free orders
-            message.attach(*receipt, "application/pdf")
+            attachments.append((*receipt, "application/pdf"))
     if kind == "confirmed" and not _tickets_email_claim(order.pk):
         return  # another task sent them meanwhile
     try:
-        message.send()
+        _send(subject=SUBJECTS.get(kind, SUBJECTS["resend"]).format(event=order.event.name, code=order.code),
+              template="ticketing/email/order", context=context, to=order.email, attachments=attachments)
     except Exception:
         if kind == "confirmed":
             Order.objects.filter(pk=order.pk).update(tickets_emailed_at=None)  # the retry claims it again
@@ -87,14 +85,10 @@ def _tickets_email_claim(order_id: int) -> bool:
 def order_emails_catch_up_all_organizations() -> int:
     """Beat entry point (runs in public): in each organization, e-mail the tickets of confirmed
     orders whose e-mail never went out. Returns how many were queued."""
-    from operations.organizations.models import Organization
+    from operations.organizations.selectors import in_each_organization
     from operations.ticketing.services.lifecycle import order_emails_catch_up
 
-    queued = 0
-    for schema_name in Organization.objects.real().filter(is_active=True).values_list("schema_name", flat=True):
-        with schema_context(schema_name):
-            queued += order_emails_catch_up()
-    return queued
+    return in_each_organization(order_emails_catch_up, name="tickets e-mail catch-up")
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

@@ -28,7 +28,7 @@ from operations.payments.models import Payment
 from operations.payments.services.accounts import stripe_credentials, stripe_js_url
 from operations.payments.services.payments import payment_card_confirm, payment_refresh, payment_start
 from operations.payments.services.refunds import order_cancel_refunding
-from operations.ticketing.answer_files import answer_files_delete
+from operations.ticketing.answer_files import answer_files_dropped_on_error
 from operations.ticketing.errors import OrderError
 from operations.ticketing.models import Order, TicketType
 from operations.ticketing.queries import event_by_slug, event_with_listed_types, positions_with_types
@@ -253,13 +253,11 @@ def details(request, secret: str):
             stored += forms.answer_files_store(a["questions"], a["questions_form"].cleaned_data, answers)
         people.append(Attendee(a["form"].cleaned_data["name"], a["form"].cleaned_data["email"], answers))
     try:
-        order = order_complete(order=order, name=buyer.cleaned_data["name"], email=buyer.cleaned_data["email"],
-                               phone=buyer.cleaned_data["phone"], attendees=people,
-                               payment_method=request.POST.get("payment_method", ""), request=request)
-    except Exception as error:
-        answer_files_delete(stored)  # the registration was refused: its files are not kept
-        if not isinstance(error, OrderError):
-            raise
+        with answer_files_dropped_on_error(stored):
+            order = order_complete(order=order, name=buyer.cleaned_data["name"], email=buyer.cleaned_data["email"],
+                                   phone=buyer.cleaned_data["phone"], attendees=people,
+                                   payment_method=request.POST.get("payment_method", ""), request=request)
+    except OrderError as error:
         if error.code == "already_submitted":
             return redirect("registration:order", secret=order.secret)
         return _details_page(request, order, buyer, attendees, status=error.http_status, error=error)
@@ -477,11 +475,9 @@ def order_attendee_answers(request, secret: str, position_id: int):
     answers, keep = forms.answers_parse(position, questions, form.cleaned_data)
     stored = forms.answer_files_store(questions, form.cleaned_data, answers)
     try:
-        position_answers_change(position=position, answers=answers, keep=keep, by_attendee=True, request=request)
-    except Exception as error:
-        answer_files_delete(stored)  # refused: the files just sent are not kept
-        if not isinstance(error, OrderError):
-            raise
+        with answer_files_dropped_on_error(stored):
+            position_answers_change(position=position, answers=answers, keep=keep, by_attendee=True, request=request)
+    except OrderError as error:
         return order_page(request, secret, error=error)
     messages.success(request, "Your answers are saved.")
     return redirect("registration:order", secret=order.secret)

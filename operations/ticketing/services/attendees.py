@@ -73,8 +73,6 @@ def _answer_files(answers: dict) -> set[str]:
     return {a["file"] for a in answers.values() if isinstance(a, dict) and a.get("file")}
 
 
-
-
 def position_answers_change(*, position: OrderPosition, answers: dict, keep: Iterable[str] = (), actor=None,
                             by_attendee: bool = False, request=None, now=None) -> OrderPosition:
     """Replace an attendee's answers to the event's questions with ``answers``: a snapshot the
