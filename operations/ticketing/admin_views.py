@@ -150,12 +150,16 @@ class AuditedEditView(EditView):
         return instance
 
 
-class QuotaEditView(AuditedEditView):
-    """Raising a capacity frees seats: the waiting list hears about it once the change commits."""
+class CapacityEditView(AuditedEditView):
+    """Raising a capacity frees places: the waiting list hears about it once the change commits.
+    ``capacity_field`` names the field; empty (None) means no limit."""
+
+    capacity_field = ""
 
     def save_instance(self):
         instance = super().save_instance()
-        if instance.size > int(self._before.get("size") or 0):
+        before, after = self._before.get(self.capacity_field), getattr(instance, self.capacity_field)
+        if before is not None and (after is None or after > int(before)):
             from operations.core.queue import after_commit
             from operations.ticketing.tasks import waiting_list_offer
 
@@ -163,18 +167,12 @@ class QuotaEditView(AuditedEditView):
         return instance
 
 
-class SessionEditView(AuditedEditView):
-    """Like quotas: more places in a session (or no limit any more) go to its waiting list."""
+class QuotaEditView(CapacityEditView):
+    capacity_field = "size"
 
-    def save_instance(self):
-        instance = super().save_instance()
-        before = self._before.get("capacity")
-        if before is not None and (instance.capacity is None or instance.capacity > int(before)):
-            from operations.core.queue import after_commit
-            from operations.ticketing.tasks import waiting_list_offer
 
-            after_commit(waiting_list_offer, event_id=instance.event_id)
-        return instance
+class SessionEditView(CapacityEditView):
+    capacity_field = "capacity"
 
 
 class AuditedDeleteView(DeleteView):
