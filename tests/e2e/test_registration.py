@@ -3,7 +3,8 @@ payment event, over a real server; tickets carry a QR code whose signed payload 
 e-mail captured by a real SMTP server carries the PDF tickets and an .ics that icalendar parses.
 A free event with one seat per person and no questions registers in one step. A conditional
 question shows only while its controlling answer is chosen, on the details page and when the
-attendee changes their answers on the order page."""
+attendee changes their answers on the order page. A promo code is applied on the ticket page, and
+self-cancellation asks first."""
 
 import email
 import io
@@ -252,3 +253,57 @@ def test_public_key_is_published_as_pem(org_a, site_client):
     # test above commits through the harness and does not use the ``db`` fixture).
     response = site_client(org_a).get("/register/signing-key.pem")
     assert response.status_code == 200 and response.content.startswith(b"-----BEGIN PUBLIC KEY-----")
+
+
+def test_a_phone_applies_a_promo_code_registers_and_cancels_after_confirming(django_db_setup, django_db_blocker, phone):
+    """The ticket page's promo code (Apply, then the discounted order) and self-cancellation, which
+    asks first and says what happens."""
+    from decimal import Decimal
+
+    from operations.events.models import Event
+    from operations.ticketing.models import Order, PromoCode, Quota, TicketType
+
+    with django_db_blocker.unblock(), committed_organization("e2e-promo") as organization:
+        with schema_context(organization.schema_name):
+            now = timezone.now()
+            event = Event.objects.create(name="Design Night", slug="design-night", status=Event.Status.PUBLISHED,
+                                         currency="EUR", starts_at=now + timedelta(days=10),
+                                         ends_at=now + timedelta(days=10, hours=3), timezone="Europe/Berlin",
+                                         self_cancel_until=now + timedelta(days=5))
+            seat = TicketType.objects.create(event=event, name="Seat", price=Decimal("40"))
+            seat.quotas.add(Quota.objects.create(event=event, name="Hall", size=20))
+            PromoCode.objects.create(event=event, code="FRIENDS", kind="percent", value=Decimal(25))
+        connection.set_schema_to_public()
+        server = ServerProcess()
+        try:
+            base = server.url(organization, "").rstrip("/")
+            phone.goto(f"{base}/register/design-night/")
+            phone.get_by_label("Seat").select_option("1")
+            phone.get_by_label("Promo code (optional)").fill("friends")
+            phone.get_by_role("button", name="Apply").click()
+            assert phone.get_by_role("status").inner_text().startswith("Code FRIENDS applied: 25% off")
+            assert phone.get_by_label("Seat").input_value() == "1"  # what was chosen stays
+            phone.get_by_role("button", name="Reserve for 15 minutes").click()
+            phone.wait_for_url("**/details/")
+            phone.get_by_role("textbox", name="Full name:", exact=True).fill("Kim Minji")
+            phone.locator('[name="buyer-email"]').fill("minji@example.com")
+            phone.locator('[name="a1-same_as_buyer"]').check()
+            phone.get_by_role("button", name="Complete registration").click()
+            phone.wait_for_url("**/register/order/**")
+            code = phone.get_by_test_id("confirmation-number").inner_text()
+            with schema_context(organization.schema_name):
+                assert Order.objects.get(code=code).total == Decimal("30.00")
+            connection.set_schema_to_public()
+
+            phone.get_by_role("link", name="Cancel this order…").click()
+            assert phone.get_by_role("heading", name="If you cancel").is_visible()
+            phone.get_by_role("link", name="No, keep my order").click()
+            phone.wait_for_url("**/register/order/**")
+            phone.get_by_role("link", name="Cancel this order…").click()
+            phone.get_by_role("button", name="Yes, cancel my order").click()
+            phone.wait_for_url("**/register/order/**")
+            with schema_context(organization.schema_name):
+                assert Order.objects.get(code=code).status == Order.Status.CANCELLED
+            connection.set_schema_to_public()
+        finally:
+            server.stop()
